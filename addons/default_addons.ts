@@ -1,0 +1,11 @@
+/** The built-in addons every tool loads, in order. */
+import type { Addon } from "../core/hooks.ts";
+import type { HookRunner } from "../proxy/server.ts";
+import { Block } from "./block.ts";
+import { coreOptions } from "./core_options.ts";
+import { nextLayerAddon } from "./next_layer.ts";
+import { ProxyServer } from "./proxyserver.ts";
+
+export function defaultAddons(hooks: HookRunner): Addon[] {
+  return [coreOptions, new Block(), nextLayerAddon as Addon, new ProxyServer(hooks)];
+}

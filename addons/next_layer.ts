@@ -1,0 +1,62 @@
+/**
+ * The built-in `next_layer` decision (mitmproxy's order, §1.4 of the behaviour reference):
+ * an explicit proxy speaks HTTP; inside a tunnel, ignored hosts and TLS pass through
+ * untouched, `tcp_hosts` and non-HTTP data become raw TCP, everything else HTTP.
+ * It never overrides a layer that another addon already chose.
+ */
+import type { Layer } from "../layers/layer.ts";
+import { NextLayer, type NextLayerData } from "../layers/next_layer.ts";
+import { HttpLayer } from "../layers/http/http_layer.ts";
+import { TcpLayer } from "../layers/tcp.ts";
+import type { Context } from "../layers/context.ts";
+
+const tunnel = (context: Context): Layer => new NextLayer(context);
+
+/** Returns the layer for this connection, or null while more data is needed. */
+export function decideNextLayer(data: NextLayerData): Layer | null {
+  const context = data.context.fork();
+  const { client, server, options } = context;
+  const depth = data.context.layers.length;
+  if (depth <= 1 && client.proxy_mode.startsWith("regular")) {
+    return new HttpLayer(context, { kind: "regular" }, tunnel);
+  }
+  const address = server.address;
+  if (address === null) return new TcpLayer(context, true);
+  const hostPort = `${address[0]}:${address[1]}`;
+  const ignored = options.ignore_hosts.some((r) => r.test(hostPort)) ||
+    (options.allow_hosts.length > 0 && !options.allow_hosts.some((r) => r.test(hostPort)));
+  if (ignored) return new TcpLayer(context, true);
+  const clientData = data.clientData;
+  if (clientData.length === 0 && data.serverData.length === 0 && !data.final) return null;
+  if (looksLikeTls(clientData)) {
+    // TLS interception is not built yet: pass the tunnel through untouched.
+    return new TcpLayer(context, true);
+  }
+  if (options.tcp_hosts.some((r) => r.test(hostPort))) return new TcpLayer(context);
+  if (options.rawtcp && probablyNotHttp(clientData, data.serverData.length > 0)) {
+    return new TcpLayer(context);
+  }
+  return new HttpLayer(context, { kind: "transparent", address: [address[0], address[1]] }, tunnel);
+}
+
+export function looksLikeTls(data: Uint8Array): boolean {
+  return data.length > 2 && data[0] === 0x16 && data[1] === 0x03 && data[2] <= 0x03;
+}
+
+function probablyNotHttp(data: Uint8Array, serverSpokeFirst: boolean): boolean {
+  if (serverSpokeFirst || data.length < 3) return true;
+  const firstLineEnd = data.indexOf(0x0a);
+  const firstLine = data.subarray(0, firstLineEnd < 0 ? data.length : firstLineEnd);
+  if (!firstLine.includes(0x20)) return true;
+  const isAlpha = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+  if (!isAlpha(data[0]) || !isAlpha(data[1]) || !isAlpha(data[2])) return true;
+  return data[0] === 0x53 && data[1] === 0x53 && data[2] === 0x48; // "SSH"
+}
+
+export const nextLayerAddon = {
+  name: "next_layer",
+  next_layer(data: NextLayerData): void {
+    if (data.layer !== null) return;
+    data.layer = decideNextLayer(data);
+  },
+};

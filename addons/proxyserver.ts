@@ -1,0 +1,226 @@
+/**
+ * The proxy server addon (mitmproxy's `proxyserver.py`): declares the proxy's options,
+ * validates them, starts one listener per `--mode` spec when the proxy is running and
+ * stops them at shutdown.
+ */
+import type { Loader } from "../core/hooks.ts";
+import type { Logger } from "../core/log.ts";
+import { OptionsError, parseSize } from "../core/option_types.ts";
+import type { Options } from "../core/options.ts";
+import { type Clock, type LayerOptions, SYSTEM_CLOCK } from "../layers/context.ts";
+import { checkModeSupported, ModeServer } from "../proxy/mode_servers.ts";
+import { type ModeSpec, parseModeSpec } from "../proxy/mode_specs.ts";
+import type { HandlerDeps, HookRunner } from "../proxy/server.ts";
+
+const CONNECT_TIMEOUT_MS = 30_000;
+const SHUTDOWN_GRACE_MS = 2_000;
+
+export class ProxyServer {
+  readonly name = "proxyserver";
+  #servers: ModeServer[] = [];
+  #layerOptions: LayerOptions | null = null;
+  #options: Options | null = null;
+  #logger: Logger | null = null;
+
+  constructor(readonly hooks: HookRunner, readonly clock: Clock = SYSTEM_CLOCK) {}
+
+  get servers(): readonly ModeServer[] {
+    return this.#servers;
+  }
+
+  load(loader: Loader): void {
+    this.#options = loader.options;
+    this.#logger = loader.logger;
+    const add = loader.add_option.bind(loader);
+    add("server", "bool", true, "Start a proxy server. Enabled by default.");
+    add(
+      "mode",
+      "sequence of str",
+      ["regular"],
+      "The proxy server type(s) to spawn. Can be passed multiple times. Syntax: name[:data][@[host:]port].",
+    );
+    add(
+      "listen_host",
+      "str",
+      "",
+      "Address to bind proxy server(s) to (may be overridden for individual modes, see `mode`).",
+    );
+    add(
+      "listen_port",
+      "optional int",
+      null,
+      "Port to bind proxy server(s) to (may be overridden for individual modes, see `mode`). Defaults to 8080 for the regular mode.",
+    );
+    add(
+      "connection_strategy",
+      "str",
+      "eager",
+      "Determine when server connections should be established. When set to lazy, mitmdeno tries to defer establishing an upstream connection as long as possible.",
+      ["eager", "lazy"],
+    );
+    add(
+      "body_size_limit",
+      "optional str",
+      null,
+      "Byte size limit of HTTP request and response bodies. Understands k/m/g suffixes, i.e. 3m for 3 megabytes.",
+    );
+    add(
+      "stream_large_bodies",
+      "optional str",
+      null,
+      "Stream data to the client if request or response body exceeds the given threshold. If streamed, the body will not be stored in any way, and such responses cannot be modified. Understands k/m/g suffixes, i.e. 3m for 3 megabytes.",
+    );
+    add(
+      "rawtcp",
+      "bool",
+      true,
+      "Enable/disable raw TCP connections. TCP connections are enabled by default.",
+    );
+    add(
+      "ignore_hosts",
+      "sequence of str",
+      [],
+      "Ignore host and forward all traffic without processing it. Regular expressions matched against host:port.",
+    );
+    add("allow_hosts", "sequence of str", [], "Opposite of --ignore-hosts.");
+    add(
+      "tcp_hosts",
+      "sequence of str",
+      [],
+      "Generic TCP SSL proxy mode for all hosts that match the pattern.",
+    );
+    add(
+      "keep_host_header",
+      "bool",
+      false,
+      "Reverse Proxy: Keep the original host header instead of rewriting it to the reverse proxy target.",
+    );
+    add(
+      "validate_inbound_headers",
+      "bool",
+      true,
+      "Make sure that incoming HTTP requests are not malformed. Disabling this option makes mitmdeno vulnerable to HTTP smuggling attacks.",
+    );
+    add(
+      "http_connect_send_host_header",
+      "bool",
+      true,
+      "Include host header with CONNECT requests. Enabled by default.",
+    );
+    add("proxy_debug", "bool", false, "Enable debug logs in the proxy core.");
+  }
+
+  configure(updated: ReadonlySet<string>): void {
+    const options = this.#options!;
+    const specs = this.#modeSpecs(options);
+    if (updated.has("mode")) {
+      const seen = new Set<string>();
+      for (const spec of specs) {
+        const unsupported = checkModeSupported(spec);
+        if (unsupported !== null) throw new OptionsError(unsupported);
+        const key = `${spec.listenHost ?? ""}:${spec.listenPort ?? ""}`;
+        if (seen.has(key)) {
+          throw new OptionsError(
+            `Cannot spawn multiple servers on the same address: ${spec.fullSpec}`,
+          );
+        }
+        seen.add(key);
+      }
+    }
+    this.#layerOptions = {
+      body_size_limit: sizeOption(options, "body_size_limit"),
+      stream_large_bodies: sizeOption(options, "stream_large_bodies"),
+      connection_strategy: options.get("connection_strategy") as "eager" | "lazy",
+      rawtcp: options.get("rawtcp") as boolean,
+      validate_inbound_headers: options.get("validate_inbound_headers") as boolean,
+      keep_host_header: options.get("keep_host_header") as boolean,
+      http_connect_send_host_header: options.get("http_connect_send_host_header") as boolean,
+      ignore_hosts: regexOption(options, "ignore_hosts"),
+      allow_hosts: regexOption(options, "allow_hosts"),
+      tcp_hosts: regexOption(options, "tcp_hosts"),
+      max_head_size: 64 * 1024,
+      max_header_count: 200,
+      proxy_debug: options.get("proxy_debug") as boolean,
+    };
+  }
+
+  running(): void {
+    const options = this.#options!;
+    if (!(options.get("server") as boolean)) return;
+    for (const spec of this.#modeSpecs(options)) {
+      const server = new ModeServer(spec, () => this.#deps());
+      const addr = server.listen(
+        options.get("listen_host") as string,
+        options.get("listen_port") as number | null,
+      );
+      this.#servers.push(server);
+      const host = addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "*" : addr.hostname;
+      this.#logger!.info(`${describeMode(spec)} listening at ${host}:${addr.port}.`);
+    }
+  }
+
+  async done(): Promise<void> {
+    const servers = this.#servers;
+    this.#servers = [];
+    await Promise.all(servers.map((s) => s.stop(SHUTDOWN_GRACE_MS)));
+  }
+
+  #modeSpecs(options: Options): ModeSpec[] {
+    try {
+      return (options.get("mode") as string[]).map(parseModeSpec);
+    } catch (e) {
+      throw new OptionsError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  #deps(): HandlerDeps {
+    const logger = this.#logger!;
+    const layerOptions = this.#layerOptions!;
+    return {
+      hooks: this.hooks,
+      log: (level, message) => {
+        if (level === "debug" && !layerOptions.proxy_debug) return;
+        logger.log(level, message);
+      },
+      options: layerOptions,
+      clock: this.clock,
+      connect: (hostname, port) => Deno.connect({ hostname, port, transport: "tcp" }),
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    };
+  }
+}
+
+function describeMode(spec: ModeSpec): string {
+  switch (spec.name) {
+    case "regular":
+      return "HTTP(S) proxy";
+    default:
+      return `${spec.name} proxy`;
+  }
+}
+
+function sizeOption(options: Options, name: string): number | null {
+  const value = options.get(name) as string | null;
+  if (value === null) return null;
+  try {
+    return parseSize(value);
+  } catch (e) {
+    throw new OptionsError(
+      `Invalid value for option "${name}": ${e instanceof Error ? e.message : e}`,
+    );
+  }
+}
+
+function regexOption(options: Options, name: string): RegExp[] {
+  return (options.get(name) as string[]).map((pattern) => {
+    try {
+      return new RegExp(pattern, "i");
+    } catch (e) {
+      throw new OptionsError(
+        `Invalid regular expression in option "${name}": ${pattern} (${
+          e instanceof Error ? e.message : e
+        })`,
+      );
+    }
+  });
+}

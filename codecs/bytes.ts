@@ -1,0 +1,56 @@
+/** Byte helpers shared by the codecs. Latin1 strings map bytes 1:1 to chars, so header
+ * names and values keep every byte as received while staying cheap to compare. */
+
+const LATIN1 = new TextDecoder("latin1");
+
+/** Decodes bytes to a latin1 string (one char per byte). */
+export function latin1Decode(bytes: Uint8Array): string {
+  // TextDecoder("latin1") is windows-1252 per the WHATWG spec, which remaps 0x80-0x9f;
+  // decode by hand when those bytes occur so the mapping stays 1:1.
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b >= 0x80 && b <= 0x9f) return latin1DecodeSlow(bytes);
+  }
+  return LATIN1.decode(bytes);
+}
+
+function latin1DecodeSlow(bytes: Uint8Array): string {
+  let out = "";
+  const STEP = 8192;
+  for (let i = 0; i < bytes.length; i += STEP) {
+    out += String.fromCharCode(...bytes.subarray(i, i + STEP));
+  }
+  return out;
+}
+
+/** Encodes a latin1 string back to bytes; chars above 0xff are truncated to their low byte. */
+export function latin1Encode(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}
+
+/** Concatenates byte arrays into one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
+
+export function utf8Encode(text: string): Uint8Array {
+  return UTF8_ENCODER.encode(text);
+}
+
+export function utf8Decode(bytes: Uint8Array): string {
+  return UTF8_DECODER.decode(bytes);
+}

@@ -1,0 +1,68 @@
+/**
+ * The context a layer runs in: the client, the current server, the options layers
+ * read, a clock, and the stack of layers above it.
+ */
+import type { Client, Server } from "../core/flow/connection.ts";
+import type { Layer } from "./layer.ts";
+
+/** The options layers read, resolved to ready-to-use values when a connection starts. */
+export interface LayerOptions {
+  /** Bytes; bodies larger than this abort the flow with an error. */
+  readonly body_size_limit: number | null;
+  /** Bytes; bodies larger than this are streamed instead of buffered. */
+  readonly stream_large_bodies: number | null;
+  readonly connection_strategy: "eager" | "lazy";
+  readonly rawtcp: boolean;
+  readonly validate_inbound_headers: boolean;
+  readonly keep_host_header: boolean;
+  readonly http_connect_send_host_header: boolean;
+  readonly ignore_hosts: readonly RegExp[];
+  readonly allow_hosts: readonly RegExp[];
+  readonly tcp_hosts: readonly RegExp[];
+  /** Head-size and header-count limits for HTTP/1 parsing. */
+  readonly max_head_size: number;
+  readonly max_header_count: number;
+  readonly proxy_debug: boolean;
+}
+
+export const DEFAULT_LAYER_OPTIONS: LayerOptions = {
+  body_size_limit: null,
+  stream_large_bodies: null,
+  connection_strategy: "eager",
+  rawtcp: true,
+  validate_inbound_headers: true,
+  keep_host_header: false,
+  http_connect_send_host_header: true,
+  ignore_hosts: [],
+  allow_hosts: [],
+  tcp_hosts: [],
+  max_head_size: 64 * 1024,
+  max_header_count: 200,
+  proxy_debug: false,
+};
+
+/** Time source in seconds since the epoch; layers never read the wall clock themselves. */
+export interface Clock {
+  now(): number;
+}
+
+export const SYSTEM_CLOCK: Clock = { now: () => Date.now() / 1000 };
+
+export class Context {
+  constructor(
+    readonly client: Client,
+    public server: Server,
+    readonly options: LayerOptions,
+    readonly clock: Clock,
+    public layers: Layer[] = [],
+  ) {}
+
+  /** A copy for a child layer: same connections, its own layer stack. */
+  fork(): Context {
+    return new Context(this.client, this.server, this.options, this.clock, [...this.layers]);
+  }
+
+  describeStack(): string {
+    return this.layers.map((l) => l.describe()).join(" > ");
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * The HTTP/1 connection to the client: bytes in → request events for streams; response
+ * events from streams → bytes out. One request at a time: pipelined requests wait in the
+ * buffer until the previous response is complete.
+ *
+ * States (`#state`):
+ *   head      waiting for a request head          → body | done(request) | error
+ *   body      reading the request body            → done(request) | error
+ *   response  request read, waiting for response  → head (keep-alive) | closed
+ *   tunnel    handed over to a tunnel layer       (final)
+ *   closed    connection closed or broken         (final)
+ */
+import { HeadReader } from "../../codecs/http1/head_reader.ts";
+import { parseRequestHead } from "../../codecs/http1/parse_head.ts";
+import {
+  connectionTokens,
+  expectsContinue,
+  requestBodyFraming,
+} from "../../codecs/http1/body_framing.ts";
+import { type BodyReader, createBodyReader } from "../../codecs/http1/body_reader.ts";
+import { assembleResponseHead, encodeChunk, encodeLastChunk } from "../../codecs/http1/assemble.ts";
+import type { RequestHead } from "../../codecs/http1/types.ts";
+import { latin1Encode } from "../../codecs/bytes.ts";
+import { Headers } from "../../core/flow/headers.ts";
+import { Request, type Response } from "../../core/flow/http.ts";
+import type { Client } from "../../core/flow/connection.ts";
+import { CloseConnection, type Command, Log, SendData } from "../commands.ts";
+import { ConnectionClosed, DataReceived, type Event } from "../events.ts";
+import type { Context } from "../context.ts";
+import {
+  type HttpEvent,
+  RequestData,
+  RequestEndOfMessage,
+  RequestHeaders,
+  RequestProtocolError,
+  ResponseData,
+  ResponseEndOfMessage,
+  ResponseHeaders,
+  ResponseProtocolError,
+} from "./http_events.ts";
+import { ReceiveHttp } from "./http_commands.ts";
+import { makeErrorResponse } from "./error_response.ts";
+
+type State = "head" | "body" | "response" | "tunnel" | "closed";
+
+export class Http1Server {
+  #state: State = "head";
+  #head: HeadReader;
+  #body: BodyReader | null = null;
+  #buffer: Uint8Array[] = [];
+  #streamId = -1;
+  #nextStreamId = 1;
+  #request: Request | null = null;
+  #requestDone = false;
+  #responseChunked = false;
+  #responseCloseDelimited = false;
+  #responseStarted = false;
+  #clientClosed = false;
+  #keepAlive = true;
+
+  constructor(readonly context: Context, readonly conn: Client) {
+    this.#head = new HeadReader({
+      maxHeadSize: context.options.max_head_size,
+      maxHeaderCount: context.options.max_header_count,
+    });
+  }
+
+  get streamId(): number {
+    return this.#streamId;
+  }
+
+  /** Bytes received after the last request that belong to a tunnel, if one takes over. */
+  takeBuffered(): Uint8Array[] {
+    const rest = this.#buffer;
+    this.#buffer = [];
+    this.#state = "tunnel";
+    return rest;
+  }
+
+  *handleEvent(event: Event | HttpEvent): Generator<Command, void, unknown> {
+    if (event instanceof DataReceived) {
+      if (this.#state === "closed" || this.#state === "tunnel") return;
+      this.#buffer.push(event.data);
+      yield* this.#readBuffered();
+    } else if (event instanceof ConnectionClosed) {
+      yield* this.#clientClosedEvent();
+    } else if (event instanceof ResponseHeaders) {
+      yield* this.#sendResponseHeaders(event.response, event.endStream);
+    } else if (event instanceof ResponseData) {
+      if (event.data.length === 0 || this.#state === "closed") return;
+      yield new SendData(this.conn, this.#responseChunked ? encodeChunk(event.data) : event.data);
+    } else if (event instanceof ResponseEndOfMessage) {
+      yield* this.#endResponse(event.trailers?.fields);
+    } else if (event instanceof ResponseProtocolError) {
+      yield* this.#responseFailed(event);
+    } else if (event instanceof RequestProtocolError) {
+      // A stream gave up on the request (e.g. body too large): it answers, then we close.
+      this.#keepAlive = false;
+    }
+  }
+
+  *#readBuffered(): Generator<Command, void, unknown> {
+    while (this.#buffer.length > 0 && (this.#state === "head" || this.#state === "body")) {
+      const chunk = this.#buffer.shift()!;
+      if (this.#state === "head") {
+        const result = this.#head.feed(chunk);
+        if (result === null) continue;
+        if ("error" in result) {
+          yield* this.#badRequest(result.error, result.status);
+          return;
+        }
+        if (result.rest.length > 0) this.#buffer.unshift(result.rest);
+        const head = parseRequestHead(result.head, {
+          maxHeadSize: this.context.options.max_head_size,
+          maxHeaderCount: this.context.options.max_header_count,
+        });
+        if ("error" in head) {
+          yield* this.#badRequest(head.error, head.status);
+          return;
+        }
+        yield* this.#startRequest(head);
+      } else {
+        const result = this.#body!.feed(chunk);
+        if ("error" in result) {
+          yield* this.#requestFailed(result.error, result.status);
+          return;
+        }
+        for (const data of result.data) {
+          if (data.length > 0) yield new ReceiveHttp(new RequestData(this.#streamId, data));
+        }
+        if (result.done) {
+          if (result.rest.length > 0) this.#buffer.unshift(result.rest);
+          yield* this.#finishRequest(result.trailers ?? null);
+        }
+      }
+    }
+  }
+
+  *#startRequest(head: RequestHead): Generator<Command, void, unknown> {
+    const framing = requestBodyFraming(head);
+    if ("error" in framing) {
+      yield* this.#badRequest(framing.error, framing.status);
+      return;
+    }
+    const now = this.context.clock.now();
+    const headers = new Headers(head.headers);
+    const request = new Request({
+      host: head.host,
+      port: head.port,
+      method: head.method,
+      scheme: head.scheme,
+      authority: head.authority,
+      path: head.path,
+      http_version: head.httpVersion,
+      headers,
+      content: null,
+      trailers: null,
+      timestamp_start: now,
+      timestamp_end: null,
+    });
+    this.#request = request;
+    this.#streamId = this.#nextStreamId;
+    this.#nextStreamId += 2;
+    this.#requestDone = false;
+    this.#responseStarted = false;
+    const tokens = connectionTokens(head.headers);
+    this.#keepAlive = head.httpVersion === "HTTP/1.1"
+      ? !tokens.has("close")
+      : tokens.has("keep-alive");
+    if (framing.kind === "none") {
+      yield new ReceiveHttp(new RequestHeaders(this.#streamId, request, true));
+      yield* this.#finishRequest(null);
+      return;
+    }
+    if (expectsContinue(head)) {
+      // We answer 100-continue ourselves so the body arrives while hooks run; the server
+      // then gets the whole request and needs no Expect handshake.
+      headers.delete("expect");
+      yield new SendData(this.conn, latin1Encode("HTTP/1.1 100 Continue\r\n\r\n"));
+    }
+    this.#body = createBodyReader(framing, {
+      maxHeadSize: this.context.options.max_head_size,
+      maxHeaderCount: this.context.options.max_header_count,
+    });
+    this.#state = "body";
+    yield new ReceiveHttp(new RequestHeaders(this.#streamId, request, false));
+  }
+
+  *#finishRequest(trailers: [string, string][] | null): Generator<Command, void, unknown> {
+    this.#body = null;
+    this.#requestDone = true;
+    this.#state = "response";
+    if (this.#request !== null) this.#request.timestamp_end = this.context.clock.now();
+    yield new ReceiveHttp(
+      new RequestEndOfMessage(this.#streamId, trailers ? new Headers(trailers) : null),
+    );
+  }
+
+  *#badRequest(message: string, status: number): Generator<Command, void, unknown> {
+    // No stream exists yet: answer ourselves, then close.
+    yield new Log(`HTTP/1 protocol error from client: ${message}`, "info");
+    const response = makeErrorResponse(status, message, this.context.clock.now());
+    this.#responseChunked = false;
+    yield new SendData(
+      this.conn,
+      assembleResponseHead("HTTP/1.1", response.status_code, response.reason, [
+        ...response.headers.fields,
+        ["Connection", "close"],
+      ]),
+    );
+    if (response.raw_content) yield new SendData(this.conn, response.raw_content);
+    this.#state = "closed";
+    yield new CloseConnection(this.conn);
+  }
+
+  *#requestFailed(message: string, status: number): Generator<Command, void, unknown> {
+    this.#state = "response";
+    this.#keepAlive = false;
+    this.#buffer = [];
+    yield new ReceiveHttp(new RequestProtocolError(this.#streamId, message, status));
+  }
+
+  *#clientClosedEvent(): Generator<Command, void, unknown> {
+    this.#clientClosed = true;
+    if (this.#state === "body") {
+      const end = this.#body!.eof();
+      if ("error" in end) {
+        yield* this.#requestFailed(`client disconnected: ${end.error}`, 400);
+        this.#state = "closed";
+        return;
+      }
+      yield* this.#finishRequest(end.trailers ?? null);
+      return;
+    }
+    if (this.#state === "head") {
+      this.#state = "closed";
+      yield new CloseConnection(this.conn);
+    }
+    // In "response": finish sending the response, then close (see #endResponse).
+  }
+
+  *#sendResponseHeaders(response: Response, endStream: boolean): Generator<Command, void, unknown> {
+    if (this.#state === "closed") return;
+    this.#responseStarted = true;
+    const request = this.#request;
+    const headers = response.headers;
+    const noBody = request?.method === "HEAD" || response.status_code < 200 ||
+      response.status_code === 204 || response.status_code === 304;
+    const te = headers.get("transfer-encoding");
+    this.#responseChunked = !noBody && te !== undefined && /chunked\s*$/i.test(te);
+    this.#responseCloseDelimited = !noBody && !this.#responseChunked &&
+      !headers.has("content-length") && !endStream;
+    if (this.#responseCloseDelimited) this.#keepAlive = false;
+    if (connectionTokens(headers.fields).has("close")) this.#keepAlive = false;
+    yield new SendData(
+      this.conn,
+      assembleResponseHead(
+        response.http_version === "HTTP/2.0" ? "HTTP/1.1" : response.http_version,
+        response.status_code,
+        response.reason,
+        headers.fields,
+      ),
+    );
+    if (endStream) yield* this.#endResponse(null);
+  }
+
+  *#endResponse(
+    trailers: [string, string][] | null | undefined,
+  ): Generator<Command, void, unknown> {
+    if (this.#state === "closed") return;
+    if (this.#responseChunked) yield new SendData(this.conn, encodeLastChunk(trailers ?? []));
+    this.#responseStarted = false;
+    const mustClose = !this.#keepAlive || this.#clientClosed || !this.#requestDone;
+    if (mustClose) {
+      this.#state = "closed";
+      yield new CloseConnection(this.conn);
+      return;
+    }
+    this.#state = "head";
+    this.#head.reset();
+    this.#request = null;
+    yield* this.#readBuffered();
+  }
+
+  *#responseFailed(event: ResponseProtocolError): Generator<Command, void, unknown> {
+    if (this.#state === "closed") return;
+    if (!this.#responseStarted) {
+      // Nothing sent yet: answer with a readable error instead of a silent close.
+      const response = makeErrorResponse(event.status, event.message, this.context.clock.now());
+      response.headers.set("Connection", "close");
+      this.#keepAlive = false;
+      yield* this.#sendResponseHeaders(response, false);
+      if (response.raw_content) yield new SendData(this.conn, response.raw_content);
+      yield* this.#endResponse(null);
+      return;
+    }
+    this.#state = "closed";
+    yield new CloseConnection(this.conn);
+  }
+}

@@ -1,0 +1,401 @@
+/**
+ * One request/response exchange as an `HttpFlow`: runs the HTTP hooks, buffers or streams
+ * bodies, connects upstream and answers errors. Speaks only HTTP events, so it works the
+ * same over HTTP/1 and (later) HTTP/2.
+ *
+ * States (`#state`, a handler per state):
+ *   requestHeaders → requestBody (buffered) | requestStream (streamed) → responseHeaders
+ *   responseHeaders → responseBody (buffered) | responseStream (streamed) → done
+ *   any state → done on a protocol error or a killed flow
+ */
+import { concatBytes } from "../../codecs/bytes.ts";
+import { Server } from "../../core/flow/connection.ts";
+import { FlowError, KILLED_MESSAGE } from "../../core/flow/flow.ts";
+import { HttpFlow, type Request, type Response } from "../../core/flow/http.ts";
+import { CloseConnection } from "../commands.ts";
+import type { Event } from "../events.ts";
+import { type CommandGenerator, Layer, log, runHook } from "../layer.ts";
+import type { Context } from "../context.ts";
+import {
+  RequestData,
+  RequestEndOfMessage,
+  RequestHeaders,
+  RequestProtocolError,
+  ResponseData,
+  ResponseEndOfMessage,
+  ResponseHeaders,
+  ResponseProtocolError,
+  type StreamId,
+} from "./http_events.ts";
+import {
+  GetHttpConnection,
+  type GetHttpConnectionReply,
+  SendHttp,
+  StreamDone,
+  SwitchToTunnel,
+} from "./http_commands.ts";
+import { makeConnectResponse } from "./error_response.ts";
+import { type HttpMode, validateRequestForm } from "./http_mode.ts";
+
+type Handler = (event: Event) => CommandGenerator;
+
+export class HttpStream extends Layer {
+  flow: HttpFlow | null = null;
+  #state: Handler;
+  #server: Server | null = null;
+  #requestBody: Uint8Array[] = [];
+  #requestBodySize = 0;
+  #responseBody: Uint8Array[] = [];
+  #responseBodySize = 0;
+  #responseSent = false;
+  #requestComplete = false;
+  #requestStreamed = false;
+  #finished = false;
+
+  constructor(context: Context, readonly streamId: StreamId, readonly mode: HttpMode) {
+    super(context);
+    this.#state = this.#onRequestHeaders;
+  }
+
+  override describe(): string {
+    return `HttpStream(${this.streamId})`;
+  }
+
+  protected *handle(event: Event): CommandGenerator {
+    if (this.#finished) return;
+    if (event instanceof RequestProtocolError) {
+      yield* this.#protocolError(event.message, event.status, true);
+      return;
+    }
+    if (event instanceof ResponseProtocolError) {
+      yield* this.#protocolError(event.message, event.status, false);
+      return;
+    }
+    yield* this.#state.call(this, event);
+  }
+
+  *#onRequestHeaders(event: Event): CommandGenerator {
+    if (!(event instanceof RequestHeaders)) return;
+    const request = event.request;
+    const server = new Server({ address: null });
+    const flow = new HttpFlow(this.context.client, server, this.context.clock.now(), request, true);
+    this.flow = flow;
+    const formError = validateRequestForm(this.mode, request);
+    if (formError !== null) {
+      yield* this.#protocolError(formError, 400, true);
+      return;
+    }
+    if (this.mode.kind === "transparent") {
+      request.host = this.mode.address[0];
+      request.port = this.mode.address[1];
+      request.scheme = "http";
+    }
+    server.address = [request.host, request.port];
+    if (request.method === "CONNECT") {
+      yield* this.#handleConnect(flow, server);
+      return;
+    }
+    yield* runHook("requestheaders", flow);
+    if (yield* this.#killed()) return;
+    const limit = this.context.options.stream_large_bodies;
+    const declared = Number(request.headers.get("content-length") ?? "NaN");
+    if (
+      !event.endStream &&
+      (request.stream || (limit !== null && Number.isFinite(declared) && declared > limit))
+    ) {
+      this.#requestStreamed = true;
+      request.stream = true;
+      if (!(yield* this.#connect(flow))) return;
+      yield new SendHttp(new RequestHeaders(this.streamId, request, false), this.#server!);
+      this.#state = this.#onRequestStream;
+      return;
+    }
+    this.#state = this.#onRequestBody;
+  }
+
+  *#onRequestBody(event: Event): CommandGenerator {
+    if (event instanceof RequestData) {
+      this.#requestBody.push(event.data);
+      this.#requestBodySize += event.data.length;
+      const limit = this.context.options.body_size_limit;
+      if (limit !== null && this.#requestBodySize > limit) {
+        yield* this.#protocolError(
+          `Request body exceeds body_size_limit (${limit} bytes).`,
+          413,
+          true,
+        );
+        return;
+      }
+      const streamLimit = this.context.options.stream_large_bodies;
+      if (streamLimit !== null && this.#requestBodySize > streamLimit) {
+        // The body turned out larger than the threshold: flush what we have and stream on.
+        const request = this.flow!.request;
+        this.#requestStreamed = true;
+        request.stream = true;
+        if (!(yield* this.#connect(this.flow!))) return;
+        yield new SendHttp(new RequestHeaders(this.streamId, request, false), this.#server!);
+        yield new SendHttp(
+          new RequestData(this.streamId, concatBytes(this.#requestBody)),
+          this.#server!,
+        );
+        this.#requestBody = [];
+        this.#state = this.#onRequestStream;
+      }
+    } else if (event instanceof RequestEndOfMessage) {
+      const flow = this.flow!;
+      const request = flow.request;
+      request.raw_content = concatBytes(this.#requestBody);
+      this.#requestBody = [];
+      request.trailers = event.trailers;
+      this.#requestComplete = true;
+      yield* runHook("request", flow);
+      if (yield* this.#killed()) return;
+      if (flow.response !== null) {
+        yield* this.#sendResponse(flow.response);
+        return;
+      }
+      if (!(yield* this.#connect(flow))) return;
+      fixContentLength(request, false);
+      const hasBody = (request.raw_content?.length ?? 0) > 0 || request.trailers !== null;
+      yield new SendHttp(new RequestHeaders(this.streamId, request, !hasBody), this.#server!);
+      if (hasBody) {
+        if (request.raw_content!.length > 0) {
+          yield new SendHttp(new RequestData(this.streamId, request.raw_content!), this.#server!);
+        }
+        yield new SendHttp(new RequestEndOfMessage(this.streamId, request.trailers), this.#server!);
+      }
+      this.#state = this.#onResponseHeaders;
+    }
+  }
+
+  *#onRequestStream(event: Event): CommandGenerator {
+    if (event instanceof RequestData) {
+      yield new SendHttp(event, this.#server!);
+    } else if (event instanceof RequestEndOfMessage) {
+      this.#requestComplete = true;
+      this.flow!.request.trailers = event.trailers;
+      yield* runHook("request", this.flow!);
+      if (yield* this.#killed()) return;
+      yield new SendHttp(new RequestEndOfMessage(this.streamId, event.trailers), this.#server!);
+      this.#state = this.#onResponseHeaders;
+    } else if (event instanceof ResponseHeaders) {
+      // Servers may answer before the request body is complete (e.g. 413).
+      yield* this.#onResponseHeaders(event);
+    }
+  }
+
+  *#onResponseHeaders(event: Event): CommandGenerator {
+    if (!(event instanceof ResponseHeaders)) return;
+    const flow = this.flow!;
+    const response = event.response;
+    flow.response = response;
+    yield* runHook("responseheaders", flow);
+    if (yield* this.#killed()) return;
+    if (event.endStream) {
+      response.raw_content = new Uint8Array(0);
+      response.timestamp_end = this.context.clock.now();
+      yield* runHook("response", flow);
+      if (yield* this.#killed()) return;
+      yield* this.#sendResponse(flow.response ?? response);
+      return;
+    }
+    const limit = this.context.options.stream_large_bodies;
+    const declared = Number(response.headers.get("content-length") ?? "NaN");
+    if (response.stream || (limit !== null && Number.isFinite(declared) && declared > limit)) {
+      response.stream = true;
+      this.#responseSent = true;
+      yield new SendHttp(new ResponseHeaders(this.streamId, response, false), this.context.client);
+      this.#state = this.#onResponseStream;
+      return;
+    }
+    this.#state = this.#onResponseBody;
+  }
+
+  *#onResponseBody(event: Event): CommandGenerator {
+    const flow = this.flow!;
+    if (event instanceof ResponseData) {
+      this.#responseBody.push(event.data);
+      this.#responseBodySize += event.data.length;
+      const limit = this.context.options.body_size_limit;
+      if (limit !== null && this.#responseBodySize > limit) {
+        yield* this.#protocolError(
+          `Response body exceeds body_size_limit (${limit} bytes).`,
+          502,
+          false,
+        );
+        return;
+      }
+      const streamLimit = this.context.options.stream_large_bodies;
+      if (streamLimit !== null && this.#responseBodySize > streamLimit) {
+        const response = flow.response!;
+        response.stream = true;
+        this.#responseSent = true;
+        yield new SendHttp(
+          new ResponseHeaders(this.streamId, response, false),
+          this.context.client,
+        );
+        yield new SendHttp(
+          new ResponseData(this.streamId, concatBytes(this.#responseBody)),
+          this.context.client,
+        );
+        this.#responseBody = [];
+        this.#state = this.#onResponseStream;
+      }
+    } else if (event instanceof ResponseEndOfMessage) {
+      const response = flow.response!;
+      response.raw_content = concatBytes(this.#responseBody);
+      this.#responseBody = [];
+      response.trailers = event.trailers;
+      response.timestamp_end = this.context.clock.now();
+      yield* runHook("response", flow);
+      if (yield* this.#killed()) return;
+      yield* this.#sendResponse(flow.response ?? response);
+    }
+  }
+
+  *#onResponseStream(event: Event): CommandGenerator {
+    if (event instanceof ResponseData) {
+      yield new SendHttp(event, this.context.client);
+    } else if (event instanceof ResponseEndOfMessage) {
+      const flow = this.flow!;
+      flow.response!.trailers = event.trailers;
+      flow.response!.timestamp_end = this.context.clock.now();
+      yield* runHook("response", flow);
+      yield new SendHttp(
+        new ResponseEndOfMessage(this.streamId, event.trailers),
+        this.context.client,
+      );
+      yield* this.#finish();
+    }
+  }
+
+  /** Sends a complete, buffered response to the client. */
+  *#sendResponse(response: Response): CommandGenerator {
+    const flow = this.flow!;
+    fixContentLength(response, flow.request.method === "HEAD");
+    const body = response.raw_content ?? new Uint8Array(0);
+    const hasBody = body.length > 0 || response.trailers !== null;
+    this.#responseSent = true;
+    yield new SendHttp(new ResponseHeaders(this.streamId, response, !hasBody), this.context.client);
+    if (hasBody) {
+      if (body.length > 0) {
+        yield new SendHttp(new ResponseData(this.streamId, body), this.context.client);
+      }
+      yield new SendHttp(
+        new ResponseEndOfMessage(this.streamId, response.trailers),
+        this.context.client,
+      );
+    }
+    if (response.status_code === 101 && this.#server !== null) {
+      yield new SwitchToTunnel(this.#server, "upgrade");
+    } else if (!this.#requestComplete) {
+      // We answered before reading the whole request (e.g. an addon replied at
+      // requestheaders): the rest of the request cannot be framed, so close.
+      yield new CloseConnection(this.context.client);
+    }
+    yield* this.#finish();
+  }
+
+  *#handleConnect(flow: HttpFlow, server: Server): CommandGenerator {
+    yield* runHook("http_connect", flow);
+    if (yield* this.#killed()) return;
+    if (
+      flow.response !== null &&
+      (flow.response.status_code < 200 || flow.response.status_code >= 300)
+    ) {
+      yield* this.#sendResponse(flow.response);
+      return;
+    }
+    if (this.context.options.connection_strategy === "eager") {
+      if (!(yield* this.#connect(flow))) return;
+      server = this.#server!;
+    }
+    const now = this.context.clock.now();
+    const response = flow.response ?? makeConnectResponse(now);
+    flow.response = response;
+    this.#responseSent = true;
+    yield new SendHttp(new ResponseHeaders(this.streamId, response, true), this.context.client);
+    yield new SwitchToTunnel(this.#server ?? server, "connect");
+    yield* this.#finish();
+  }
+
+  /** Gets a server connection for the flow; on failure answers 502 and returns false. */
+  *#connect(flow: HttpFlow): CommandGenerator<boolean> {
+    const request = flow.request;
+    const command = new GetHttpConnection([request.host, request.port], request.scheme === "https");
+    const [server, error] = (yield command) as GetHttpConnectionReply;
+    this.#server = server;
+    flow.server_conn = server;
+    if (error !== null) {
+      yield* this.#protocolError(
+        `Could not connect to ${request.host}:${request.port}: ${error}`,
+        502,
+        false,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends the flow with an error: error hook, a readable error response if possible. */
+  *#protocolError(message: string, status: number, fromClient: boolean): CommandGenerator {
+    const flow = this.flow;
+    const now = this.context.clock.now();
+    if (flow !== null) {
+      flow.error = new FlowError(message, now);
+      yield* runHook("error", flow);
+    } else {
+      yield log(`${fromClient ? "client" : "server"} protocol error: ${message}`);
+    }
+    if (fromClient) {
+      yield new SendHttp(
+        new RequestProtocolError(this.streamId, message, status),
+        this.context.client,
+      );
+      if (this.#server !== null) {
+        yield new SendHttp(new RequestProtocolError(this.streamId, message, status), this.#server);
+      }
+    }
+    if (!this.#responseSent) {
+      this.#responseSent = true;
+      yield new SendHttp(
+        new ResponseProtocolError(this.streamId, message, status),
+        this.context.client,
+      );
+    } else {
+      yield new CloseConnection(this.context.client);
+    }
+    yield* this.#finish();
+  }
+
+  /** After a hook: a killed flow closes the connection and ends the stream. */
+  *#killed(): CommandGenerator<boolean> {
+    const flow = this.flow!;
+    if (flow.error?.msg !== KILLED_MESSAGE) return false;
+    yield* runHook("error", flow);
+    yield new CloseConnection(this.context.client);
+    if (this.#server !== null) yield new CloseConnection(this.#server);
+    yield* this.#finish();
+    return true;
+  }
+
+  *#finish(): CommandGenerator {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.flow !== null) this.flow.live = false;
+    yield new StreamDone(this.streamId);
+  }
+}
+
+/** Keeps Content-Length true to the body we send (addons may have changed it). */
+function fixContentLength(message: Request | Response, isHeadResponse: boolean): void {
+  if (isHeadResponse) return;
+  const headers = message.headers;
+  const te = headers.get("transfer-encoding");
+  if (te !== undefined && /chunked\s*$/i.test(te)) return;
+  const size = message.raw_content?.length ?? 0;
+  const current = headers.get("content-length");
+  if (current !== undefined ? current !== String(size) : size > 0) {
+    headers.set("content-length", String(size));
+  }
+}

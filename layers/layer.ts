@@ -1,0 +1,91 @@
+/**
+ * The generator layer. A layer turns events into commands. When it yields a blocking
+ * command it is paused: later events are queued until the `CommandCompleted` for that
+ * command arrives, so layer code reads as if it blocked:
+ *
+ * ```ts
+ * const err = yield* openConnection(server);
+ * ```
+ */
+import { Command, Log, OpenConnection, StartHook } from "./commands.ts";
+import type { Server } from "../core/flow/connection.ts";
+import type { HookArgs, HookName } from "../core/hooks.ts";
+import type { LogLevel } from "../core/log.ts";
+import { CommandCompleted, type Event } from "./events.ts";
+import type { Context } from "./context.ts";
+
+export type CommandGenerator<T = void> = Generator<Command, T, unknown>;
+
+interface Paused {
+  command: Command;
+  generator: CommandGenerator;
+}
+
+export abstract class Layer {
+  #paused: Paused | null = null;
+  #queued: Event[] = [];
+
+  constructor(readonly context: Context) {}
+
+  /** The layer's own logic for one event. */
+  protected abstract handle(event: Event): CommandGenerator;
+
+  /** A short description for logs of the layer stack. */
+  describe(): string {
+    return this.constructor.name;
+  }
+
+  /** Feeds one event, honouring a pending blocking command. */
+  *handleEvent(event: Event): CommandGenerator {
+    const paused = this.#paused;
+    if (paused !== null) {
+      if (event instanceof CommandCompleted && event.command === paused.command) {
+        this.#paused = null;
+        yield* this.#drive(paused.generator, event.reply);
+        while (this.#paused === null && this.#queued.length > 0) {
+          const next = this.#queued.shift()!;
+          yield* this.#drive(this.handle(next), undefined);
+        }
+      } else {
+        this.#queued.push(event);
+      }
+      return;
+    }
+    yield* this.#drive(this.handle(event), undefined);
+  }
+
+  /** True while waiting for the reply to a blocking command. */
+  get isPaused(): boolean {
+    return this.#paused !== null;
+  }
+
+  *#drive(generator: CommandGenerator, reply: unknown): CommandGenerator {
+    let step = generator.next(reply);
+    while (!step.done) {
+      const command = step.value;
+      if (command.blocking && command.claimedBy === null) {
+        command.claimedBy = this;
+        this.#paused = { command, generator };
+        yield command;
+        return;
+      }
+      yield command;
+      step = generator.next();
+    }
+  }
+}
+
+/** Opens a server connection; returns an error message or null. */
+export function* openConnection(server: Server): CommandGenerator<string | null> {
+  const reply = yield new OpenConnection(server);
+  return reply as string | null;
+}
+
+/** Runs a hook on all addons and waits for them. */
+export function* runHook<K extends HookName>(name: K, ...args: HookArgs[K]): CommandGenerator {
+  yield new StartHook(name, ...args);
+}
+
+export function log(message: string, level: LogLevel = "info"): Log {
+  return new Log(message, level);
+}

@@ -1,0 +1,102 @@
+/**
+ * Raw TCP relay. With a flow (`TcpFlow`), every chunk becomes a message that runs the
+ * `tcp_message` hook and may be changed; `ignore` relays bytes untouched without a flow
+ * (passthrough for ignored hosts and tunnels we cannot read).
+ *
+ * Half-closes are mirrored: when one peer finishes sending, the other side's write end is
+ * shut; the relay ends when both directions are done.
+ */
+import { FlowError } from "../core/flow/flow.ts";
+import { TcpFlow, TcpMessage } from "../core/flow/tcp.ts";
+import { CloseConnection, type Connection, SendData } from "./commands.ts";
+import { ConnectionClosed, DataReceived, type Event, Start } from "./events.ts";
+import { type CommandGenerator, Layer, openConnection, runHook } from "./layer.ts";
+import type { Context } from "./context.ts";
+
+export class TcpLayer extends Layer {
+  flow: TcpFlow | null = null;
+  #clientDone = false;
+  #serverDone = false;
+  #ended = false;
+
+  constructor(context: Context, readonly ignore = false) {
+    super(context);
+  }
+
+  override describe(): string {
+    return this.ignore ? "TcpLayer(passthrough)" : "TcpLayer";
+  }
+
+  protected *handle(event: Event): CommandGenerator {
+    const { client, server } = this.context;
+    if (event instanceof Start) {
+      if (!this.ignore) {
+        this.flow = new TcpFlow(client, server, this.context.clock.now(), true);
+        yield* runHook("tcp_start", this.flow);
+      }
+      if (!server.connected) {
+        const error = yield* openConnection(server);
+        if (error !== null) {
+          yield* this.#end(`Could not connect to ${addressOf(server.address)}: ${error}`);
+          yield new CloseConnection(client);
+          return;
+        }
+      }
+      return;
+    }
+    if (event instanceof DataReceived) {
+      const fromClient = event.connection === client;
+      const target: Connection = fromClient ? server : client;
+      if (this.flow === null) {
+        yield new SendData(target, event.data);
+        return;
+      }
+      const message = new TcpMessage(fromClient, event.data, this.context.clock.now());
+      this.flow.messages.push(message);
+      yield* runHook("tcp_message", this.flow);
+      if (this.flow.error !== null) {
+        yield* this.#closeBoth();
+        return;
+      }
+      if (message.content.length > 0) yield new SendData(target, message.content);
+      return;
+    }
+    if (event instanceof ConnectionClosed) {
+      const fromClient = event.connection === client;
+      if (fromClient) this.#clientDone = true;
+      else this.#serverDone = true;
+      const other: Connection = fromClient ? server : client;
+      if (this.#clientDone && this.#serverDone) {
+        yield new CloseConnection(client);
+        yield new CloseConnection(server);
+        yield* this.#end(null);
+      } else {
+        yield new CloseConnection(other, true);
+      }
+    }
+  }
+
+  *#closeBoth(): CommandGenerator {
+    yield new CloseConnection(this.context.client);
+    yield new CloseConnection(this.context.server);
+    yield* this.#end(null);
+  }
+
+  *#end(error: string | null): CommandGenerator {
+    if (this.#ended || this.flow === null) return;
+    this.#ended = true;
+    this.flow.live = false;
+    if (error !== null) {
+      this.flow.error = new FlowError(error, this.context.clock.now());
+      yield* runHook("tcp_error", this.flow);
+    } else if (this.flow.error !== null) {
+      yield* runHook("tcp_error", this.flow);
+    } else {
+      yield* runHook("tcp_end", this.flow);
+    }
+  }
+}
+
+function addressOf(address: [string, number] | null): string {
+  return address === null ? "<unknown>" : `${address[0]}:${address[1]}`;
+}

@@ -1,0 +1,112 @@
+/**
+ * Listeners, one per `--mode` spec: accept TCP connections and run a ConnectionHandler with
+ * the mode's top layer for each. Only this file and server.ts touch sockets.
+ */
+import { Client } from "../core/flow/connection.ts";
+import type { Context } from "../layers/context.ts";
+import type { Layer } from "../layers/layer.ts";
+import { NextLayer } from "../layers/next_layer.ts";
+import { ConnectionHandler, type HandlerDeps } from "./server.ts";
+import { listenHostFor, listenPortFor, type ModeSpec } from "./mode_specs.ts";
+
+/** Modes this build can serve; the others are parsed but refused with a clear message. */
+const SUPPORTED = new Set(["regular"]);
+
+export function topLayerFor(spec: ModeSpec): (context: Context) => Layer {
+  switch (spec.name) {
+    case "regular":
+      return (context) => new NextLayer(context);
+    default:
+      throw new Error(`mode "${spec.name}" is not supported yet by mitmdeno`);
+  }
+}
+
+export function checkModeSupported(spec: ModeSpec): string | null {
+  return SUPPORTED.has(spec.name) ? null : `mode "${spec.name}" is not supported yet by mitmdeno`;
+}
+
+export class ModeServer {
+  #listener: Deno.Listener | null = null;
+  readonly #handlers = new Set<Promise<void>>();
+  readonly #conns = new Set<Deno.Conn>();
+  #accepting: Promise<void> | null = null;
+
+  constructor(
+    readonly spec: ModeSpec,
+    readonly deps: () => HandlerDeps,
+  ) {}
+
+  /** The bound address ("host:port"), once listening. */
+  get address(): Deno.NetAddr | null {
+    return this.#listener ? (this.#listener.addr as Deno.NetAddr) : null;
+  }
+
+  listen(optionHost: string, optionPort: number | null): Deno.NetAddr {
+    const hostname = listenHostFor(this.spec, optionHost) || "0.0.0.0";
+    const port = listenPortFor(this.spec, optionPort) ?? 0;
+    this.#listener = Deno.listen({ hostname, port, transport: "tcp" });
+    this.#accepting = this.#acceptLoop(this.#listener);
+    return this.#listener.addr as Deno.NetAddr;
+  }
+
+  async #acceptLoop(listener: Deno.Listener): Promise<void> {
+    const makeLayer = topLayerFor(this.spec);
+    while (true) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return; // listener closed
+      }
+      const deps = this.deps();
+      try {
+        (conn as Deno.TcpConn).setNoDelay(true);
+      } catch {
+        // Not every transport supports it.
+      }
+      const remote = conn.remoteAddr as Deno.NetAddr;
+      const local = conn.localAddr as Deno.NetAddr;
+      const client = new Client({
+        peername: [remote.hostname, remote.port],
+        sockname: [local.hostname, local.port],
+        timestamp_start: deps.clock.now(),
+        proxy_mode: this.spec.fullSpec,
+      });
+      this.#conns.add(conn);
+      const handler = new ConnectionHandler(conn, client, makeLayer, deps);
+      const running: Promise<void> = handler.run().catch((e) => {
+        deps.log("error", `connection handler failed: ${e instanceof Error ? e.stack : e}`);
+      }).finally(() => {
+        this.#handlers.delete(running);
+        this.#conns.delete(conn);
+      });
+      this.#handlers.add(running);
+    }
+  }
+
+  /** Stops accepting; waits up to `graceMs` for open connections, then closes them. */
+  async stop(graceMs: number): Promise<void> {
+    try {
+      this.#listener?.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#accepting;
+    if (this.#handlers.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#handlers]),
+        new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const conn of this.#conns) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await Promise.allSettled([...this.#handlers]);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The connection handler: the only place where commands become socket I/O. It feeds
+ * events into the top layer one at a time (never re-entrantly), executes the commands that
+ * come out, runs hooks through the addon manager, and turns completions back into events.
+ * A bug in a layer closes this connection only; the proxy keeps serving everyone else.
+ */
+import { Client, Server } from "../core/flow/connection.ts";
+import type { Flow } from "../core/flow/flow.ts";
+import type { HookArgs, HookName } from "../core/hooks.ts";
+import type { LogLevel } from "../core/log.ts";
+import {
+  CloseConnection,
+  type Command,
+  type Connection,
+  Log,
+  OpenConnection,
+  RequestWakeup,
+  SendData,
+  StartHook,
+} from "../layers/commands.ts";
+import {
+  CommandCompleted,
+  ConnectionClosed,
+  DataReceived,
+  type Event,
+  Start,
+  Wakeup,
+} from "../layers/events.ts";
+import { type Clock, Context, type LayerOptions } from "../layers/context.ts";
+import type { Layer } from "../layers/layer.ts";
+import { describeSocketError, HIGH_WATER, SocketIo, type Transport } from "./socket_io.ts";
+
+/** What the handler needs from the addon manager. */
+export interface HookRunner {
+  trigger<K extends HookName>(name: K, ...args: HookArgs[K]): Promise<void>;
+  hasHook(name: HookName): boolean;
+}
+
+export interface HandlerDeps {
+  hooks: HookRunner;
+  log(level: LogLevel, message: string): void;
+  options: LayerOptions;
+  clock: Clock;
+  /** Opens a TCP connection (Deno.connect in production). */
+  connect(
+    host: string,
+    port: number,
+  ): Promise<Transport & { localAddr: Deno.Addr; remoteAddr: Deno.Addr }>;
+  connectTimeoutMs: number;
+}
+
+export class ConnectionHandler {
+  readonly client: Client;
+  readonly #layer: Layer;
+  readonly #sockets = new Map<Connection, SocketIo>();
+  readonly #queue: Event[] = [];
+  #processing = false;
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #done: Promise<void>;
+  #resolveDone!: () => void;
+  #failed = false;
+
+  constructor(
+    readonly transport: Transport,
+    client: Client,
+    makeLayer: (context: Context) => Layer,
+    readonly deps: HandlerDeps,
+  ) {
+    this.client = client;
+    this.#sockets.set(client, new SocketIo(transport));
+    const context = new Context(client, new Server({ address: null }), deps.options, deps.clock);
+    this.#layer = makeLayer(context);
+    context.layers.push(this.#layer);
+    this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  get describeClient(): string {
+    const p = this.client.peername;
+    return p ? `${p[0].includes(":") ? `[${p[0]}]` : p[0]}:${p[1]}` : "client";
+  }
+
+  /** Runs the connection to its end. */
+  async run(): Promise<void> {
+    await this.deps.hooks.trigger("client_connected", this.client);
+    if (this.client.error !== null) {
+      this.#log("info", `client rejected: ${this.client.error}`);
+      this.#sockets.get(this.client)!.close();
+      this.client.timestamp_end = this.deps.clock.now();
+      await this.deps.hooks.trigger("client_disconnected", this.client);
+      return;
+    }
+    this.client.connected = true;
+    this.#enqueue(new Start());
+    this.#startReading(this.client);
+    await this.#done;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.client.timestamp_end = this.deps.clock.now();
+    await this.deps.hooks.trigger("client_disconnected", this.client);
+  }
+
+  #log(level: LogLevel, message: string): void {
+    this.deps.log(level, `${this.describeClient}: ${message}`);
+  }
+
+  #enqueue(event: Event): void {
+    this.#queue.push(event);
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#failed) {
+        const next = this.#queue.shift()!;
+        for (const command of this.#layer.handleEvent(next)) this.#execute(command);
+      }
+    } catch (e) {
+      this.#failed = true;
+      const stack = this.#layer.context.describeStack();
+      this.#log(
+        "error",
+        `bug in a protocol layer (${stack}); closing this connection: ${
+          e instanceof Error ? e.stack ?? e.message : String(e)
+        }`,
+      );
+      for (const socket of this.#sockets.values()) socket.close();
+      this.#resolveDone();
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  #execute(command: Command): void {
+    if (command instanceof SendData) {
+      this.#sockets.get(command.connection)?.write(command.data);
+    } else if (command instanceof StartHook) {
+      this.#runHook(command);
+    } else if (command instanceof OpenConnection) {
+      this.#openConnection(command);
+    } else if (command instanceof CloseConnection) {
+      this.#closeConnection(command);
+    } else if (command instanceof Log) {
+      this.#log(command.level, command.message);
+    } else if (command instanceof RequestWakeup) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#enqueue(new Wakeup(command));
+      }, command.delay * 1000);
+      this.#timers.add(timer);
+    } else {
+      this.#log("error", `unexpected command ${command.kind} reached the connection handler`);
+    }
+  }
+
+  #runHook(command: StartHook): void {
+    if (!this.deps.hooks.hasHook(command.name)) {
+      this.#queue.push(new CommandCompleted(command, undefined));
+      return;
+    }
+    (async () => {
+      await this.deps.hooks.trigger(command.name, ...command.args);
+      const first = command.args[0] as Flow | undefined;
+      if (first !== undefined && isFlow(first) && first.intercepted) await first.waitForResume();
+      this.#enqueue(new CommandCompleted(command, undefined));
+    })();
+  }
+
+  async #openConnection(command: OpenConnection): Promise<void> {
+    const server = command.connection;
+    const reply = (error: string | null) => this.#enqueue(new CommandCompleted(command, error));
+    await this.deps.hooks.trigger("server_connect", { server, client: this.client });
+    if (server.error !== null) return reply(server.error);
+    if (server.address === null) return reply("no server address");
+    const [host, port] = server.address;
+    server.timestamp_start = this.deps.clock.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const conn = await Promise.race([
+        this.deps.connect(host, port),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Deno.errors.TimedOut(`connect timed out`)),
+            this.deps.connectTimeoutMs,
+          );
+        }),
+      ]);
+      clearTimeout(timer);
+      if (this.#failed || !this.client.connected) {
+        conn.close();
+        return reply("client disconnected");
+      }
+      const remote = conn.remoteAddr as Deno.NetAddr;
+      const local = conn.localAddr as Deno.NetAddr;
+      server.peername = [remote.hostname, remote.port];
+      server.sockname = [local.hostname, local.port];
+      server.timestamp_tcp_setup = this.deps.clock.now();
+      server.connected = true;
+      this.#sockets.set(server, new SocketIo(conn));
+      await this.deps.hooks.trigger("server_connected", { server, client: this.client });
+      this.#startReading(server);
+      reply(null);
+    } catch (e) {
+      clearTimeout(timer);
+      const message = describeSocketError(e);
+      server.error = message;
+      this.#log("info", `server connection to ${host}:${port} failed: ${message}`);
+      reply(message);
+    }
+  }
+
+  #closeConnection(command: CloseConnection): void {
+    const connection = command.connection;
+    const socket = this.#sockets.get(connection);
+    if (socket === undefined) return;
+    if (command.halfClose) {
+      socket.closeWrite();
+      return;
+    }
+    socket.closeAfterFlush().then(() => this.#connectionEnded(connection));
+  }
+
+  #startReading(connection: Connection): void {
+    const socket = this.#sockets.get(connection)!;
+    socket.readLoop(
+      (data) => this.#enqueue(new DataReceived(connection, data)),
+      () => this.#backpressure(connection),
+    ).then((error) => {
+      if (error !== null) {
+        connection.error ??= error;
+        this.#log("debug", `${connection === this.client ? "client" : "server"} error: ${error}`);
+      }
+      if (!socket.closed || error !== null) this.#enqueue(new ConnectionClosed(connection));
+      else this.#connectionEnded(connection);
+    });
+  }
+
+  /** Pauses reading from `connection` while the other sockets have too much queued. */
+  #backpressure(connection: Connection): Promise<void> | void {
+    for (const [other, socket] of this.#sockets) {
+      if (other !== connection && socket.queuedBytes > HIGH_WATER) return socket.drained();
+    }
+  }
+
+  #connectionEnded(connection: Connection): void {
+    if (connection.timestamp_end !== null && !connection.connected) return;
+    connection.connected = false;
+    connection.timestamp_end = this.deps.clock.now();
+    this.#sockets.get(connection)?.close();
+    if (connection === this.client) {
+      // The client is gone: close every server connection and finish.
+      for (const [conn, socket] of this.#sockets) {
+        if (conn !== this.client && !socket.closed) socket.close();
+      }
+      this.#finishServers().then(() => this.#resolveDone());
+    } else if (connection instanceof Server) {
+      this.deps.hooks.trigger("server_disconnected", { server: connection, client: this.client });
+    }
+  }
+
+  async #finishServers(): Promise<void> {
+    for (const conn of this.#sockets.keys()) {
+      if (conn instanceof Server && conn.connected) {
+        conn.connected = false;
+        conn.timestamp_end = this.deps.clock.now();
+        await this.deps.hooks.trigger("server_disconnected", { server: conn, client: this.client });
+      }
+    }
+  }
+}
+
+function isFlow(value: unknown): value is Flow {
+  return typeof value === "object" && value !== null && "waitForResume" in value &&
+    "intercepted" in value;
+}

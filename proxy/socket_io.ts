@@ -1,0 +1,149 @@
+/**
+ * One socket as the connection handler sees it: a read loop that hands out copies of what
+ * arrives, and a serialised writer that tracks how many bytes are still queued so readers
+ * can apply backpressure.
+ */
+
+/** What the proxy needs from a socket: Deno.Conn satisfies it; tests may fake it. */
+export interface Transport {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
+const READ_SIZE = 64 * 1024;
+
+export class SocketIo {
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #writing: Promise<void> | null = null;
+  #drainWaiters: (() => void)[] = [];
+  #closed = false;
+  #writeClosed = false;
+  #error: string | null = null;
+
+  constructor(readonly transport: Transport) {}
+
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get error(): string | null {
+    return this.#error;
+  }
+
+  /** Reads until the peer closes; `onData` gets a private copy of each chunk. */
+  async readLoop(
+    onData: (data: Uint8Array) => void,
+    beforeRead: () => Promise<void> | void,
+  ): Promise<string | null> {
+    const buffer = new Uint8Array(READ_SIZE);
+    try {
+      while (!this.#closed) {
+        const wait = beforeRead();
+        if (wait) await wait;
+        const n = await this.transport.read(buffer);
+        if (n === null) return null;
+        onData(buffer.slice(0, n));
+      }
+      return null;
+    } catch (e) {
+      if (this.#closed) return null;
+      this.#error = describeSocketError(e);
+      return this.#error;
+    }
+  }
+
+  write(data: Uint8Array): void {
+    if (this.#closed || this.#writeClosed || data.length === 0) return;
+    this.#queue.push(data);
+    this.#queuedBytes += data.length;
+    if (this.#writing === null) this.#writing = this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const data = this.#queue.shift()!;
+        let offset = 0;
+        while (offset < data.length) offset += await this.transport.write(data.subarray(offset));
+        this.#queuedBytes -= data.length;
+        if (this.#queuedBytes < LOW_WATER) this.#wakeDrainWaiters();
+      }
+    } catch (e) {
+      this.#error ??= describeSocketError(e);
+      this.#queue = [];
+      this.#queuedBytes = 0;
+      this.close();
+    } finally {
+      this.#writing = null;
+      this.#wakeDrainWaiters();
+    }
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves once queued writes have dropped below the low-water mark. */
+  drained(): Promise<void> {
+    if (this.#queuedBytes < LOW_WATER || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Shuts our write side once queued data is written. */
+  async closeWrite(): Promise<void> {
+    if (this.#writeClosed || this.#closed) return;
+    this.#writeClosed = true;
+    if (this.#writing) await this.#writing;
+    try {
+      await this.transport.closeWrite();
+    } catch {
+      // Already closed by the peer: nothing left to shut.
+    }
+  }
+
+  /** Closes the socket once queued data is written. */
+  async closeAfterFlush(): Promise<void> {
+    if (this.#writing) await this.#writing;
+    this.close();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wakeDrainWaiters();
+    try {
+      this.transport.close();
+    } catch {
+      // Closing twice is harmless.
+    }
+  }
+}
+
+/** Reads pause while more than this many bytes wait to be written to the other side. */
+export const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+
+/** A short, human cause for a socket or connect error (shown in 502 bodies and logs). */
+export function describeSocketError(e: unknown): string {
+  if (e instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (e instanceof Deno.errors.ConnectionReset) return "connection reset by peer";
+  if (e instanceof Deno.errors.ConnectionAborted) return "connection aborted";
+  if (e instanceof Deno.errors.TimedOut) return "timed out";
+  if (e instanceof Deno.errors.BrokenPipe) return "broken pipe (peer closed the connection)";
+  const message = e instanceof Error ? e.message : String(e);
+  if (/lookup|resolve|Name or service not known|nodename nor servname|No address/i.test(message)) {
+    return `name not resolved (${message})`;
+  }
+  if (/refused/i.test(message)) return "connection refused";
+  if (/reset/i.test(message)) return "connection reset by peer";
+  return message;
+}
