@@ -18,6 +18,7 @@
  *   are added or removed, so a hook nobody implements costs one map lookup.
  */
 import type { CommandFn, CommandManager, CommandSignature } from "./command.ts";
+import { KILLED_MESSAGE } from "./flow/flow.ts";
 import type { Addon, HookArgs, HookName, Loader } from "./hooks.ts";
 import type { Logger } from "./log.ts";
 import {
@@ -39,9 +40,6 @@ export interface AddonManagerDeps {
 export class AddonManagerError extends Error {
   override name = "AddonManagerError";
 }
-
-/** The error message of a killed flow (mitmproxy's `flow.kill()`). */
-export const KILLED_MESSAGE = "Connection killed.";
 
 interface HandlerEntry {
   readonly addon: Addon;

@@ -112,9 +112,11 @@ export function hook(name: string, ...args: unknown[]): CommandMatcher {
   });
 }
 
+/** Expects an OpenConnection; `server` is the connection, a placeholder, or a predicate. */
 export function openConnection(server: unknown): CommandMatcher {
   return matcher("OpenConnection", true, (c) => {
     if (!(c instanceof OpenConnection)) return "not an OpenConnection";
+    if (typeof server === "function") return server(c.connection) ? null : "predicate rejected";
     return same(server, c.connection) ? null : "another server";
   });
 }
@@ -150,9 +152,10 @@ export function where(
 }
 
 type Step =
-  | { kind: "in"; event: Event }
+  | { kind: "in"; event: Event | (() => Event) }
   | { kind: "reply"; to: number; value: unknown }
-  | { kind: "out"; matcher: CommandMatcher };
+  | { kind: "out"; matcher: CommandMatcher }
+  | { kind: "do"; fn: () => void };
 
 export interface PlaybookOptions {
   hooks?: boolean;
@@ -171,13 +174,20 @@ export class Playbook {
     this.#logs = options.logs ?? false;
   }
 
-  in(event: Event): this {
+  /** Feeds an event; pass a function to build it lazily (e.g. from a bound placeholder). */
+  in(event: Event | (() => Event)): this {
     this.#steps.push({ kind: "in", event });
     return this;
   }
 
   out(expected: CommandMatcher): this {
     this.#steps.push({ kind: "out", matcher: expected });
+    return this;
+  }
+
+  /** Runs `fn` at this point of the transcript (e.g. to modify a flow inside a hook). */
+  do(fn: () => void): this {
+    this.#steps.push({ kind: "do", fn });
     return this;
   }
 
@@ -266,15 +276,23 @@ export class Playbook {
       if (pending.length > 0) {
         fail(`unexpected command before the next event: ${describe(pending[0])}`);
       }
+      if (step.kind === "do") {
+        step.fn();
+        continue;
+      }
       if (step.kind === "reply") {
         const command = matched.get(step.to);
         if (command === undefined) fail("reply() to a command that was never matched");
         transcript.push(`>> reply ${describe(command!)}`);
+        // As the proxy server would: a successful open marks the connection connected.
+        if (command instanceof OpenConnection && step.value === null) {
+          command.connection.connected = true;
+        }
         feed(new CommandCompleted(command!, step.value));
         continue;
       }
-      transcript.push(`>> ${step.event.kind}`);
-      const event = step.event;
+      const event = typeof step.event === "function" ? step.event() : step.event;
+      transcript.push(`>> ${event.kind}`);
       if (this.#split !== null && event instanceof DataReceived && event.data.length > 1) {
         let offset = 0;
         while (offset < event.data.length) {

@@ -2,7 +2,7 @@
  * encoded once; header fields are written exactly as given (order, case, duplicates). */
 
 import { latin1Encode } from "../bytes.ts";
-import type { HeaderFields } from "./types.ts";
+import { EMPTY_BYTES, type HeaderFields } from "./types.ts";
 
 /** `method SP target SP version CRLF`, header lines, CRLF. */
 export function assembleRequestHead(
@@ -33,13 +33,11 @@ function headerLines(headers: HeaderFields): string {
   return s + "\r\n";
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** One chunk: hex size CRLF data CRLF. Empty data gives an empty array, since a zero-size chunk
  * would end the body. */
 export function encodeChunk(data: Uint8Array): Uint8Array {
   const n = data.length;
-  if (n === 0) return EMPTY;
+  if (n === 0) return EMPTY_BYTES;
   const size = n.toString(16);
   const out = new Uint8Array(size.length + n + 4);
   for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);

@@ -94,11 +94,3 @@ export function quote(text: string, max = 60): string {
   }
   return out + (text.length > max ? '..."' : '"');
 }
-
-/** Quotes bytes for an error message (see `quote`). */
-export function quoteBytes(bytes: Uint8Array, max = 60): string {
-  let s = "";
-  const n = Math.min(bytes.length, max);
-  for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[i]);
-  return quote(s + (bytes.length > max ? "\0" : ""), max);
-}

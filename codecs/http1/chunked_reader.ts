@@ -1,8 +1,9 @@
 /** Incremental decoder of the chunked transfer coding (RFC 9112 §7.1) as a state machine. */
 
-import { concatBytes, latin1Decode } from "../bytes.ts";
+import { concatBytes } from "../bytes.ts";
 import { CR, LF, quote } from "./chars.ts";
 import { parseHeaderFields } from "./header_fields.ts";
+import { decodeHead } from "./head_text.ts";
 import {
   type BodyChunkResult,
   type BodyEofResult,
@@ -248,9 +249,9 @@ export class ChunkedReader implements BodyReader {
   }
 
   #parseTrailers(): HeaderFields | ParseError {
-    const text = latin1Decode(concatBytes(this.#trailerParts));
+    const { text, clean } = decodeHead(concatBytes(this.#trailerParts));
     this.#trailerParts = [];
-    return parseHeaderFields(text, 0, this.#limits, "trailer");
+    return parseHeaderFields(text, 0, this.#limits, "trailer", !clean);
   }
 
   #fail(error: ParseError): ParseError {

@@ -1,6 +1,5 @@
 /** Incremental search for the end of an HTTP/1 head in a stream of chunks. */
 
-import { concatBytes } from "../bytes.ts";
 import { CR, LF } from "./chars.ts";
 import { DEFAULT_LIMITS, EMPTY_BYTES, type Http1Limits, type ParseError } from "./types.ts";
 
@@ -30,8 +29,9 @@ export class HeadReader {
   bytesExamined = 0;
   readonly #limits: Http1Limits;
   #state = LEADING;
-  /** Copies of the head's bytes from earlier feeds. */
-  #parts: Uint8Array[] = [];
+  /** Copy of the head's bytes from earlier feeds: #buf[0, #len). Grows by doubling. */
+  #buf: Uint8Array | null = null;
+  #len = 0;
   /** Bytes consumed for the current head, including skipped blank lines. */
   #consumed = 0;
   #error: ParseError | null = null;
@@ -42,7 +42,8 @@ export class HeadReader {
 
   reset(): void {
     this.#state = LEADING;
-    this.#parts = [];
+    this.#buf = null; // a returned head may be a view into it, so never reuse it
+    this.#len = 0;
     this.#consumed = 0;
     this.#error = null;
   }
@@ -57,12 +58,10 @@ export class HeadReader {
     let end = -1; // index just past the terminator
     while (i < stop) {
       if (state === IN_LINE) {
-        const nl = chunk.indexOf(LF, i);
-        if (nl < 0 || nl >= stop) {
-          i = stop;
-          break;
-        }
-        i = nl + 1;
+        // A plain loop beats indexOf here: lines are short and the call overhead dominates.
+        while (i < stop && chunk[i] !== LF) i++;
+        if (i === stop) break;
+        i++;
         state = AFTER_LF;
         continue;
       }
@@ -88,7 +87,7 @@ export class HeadReader {
         // A lone CR starts the head (the parser rejects it); it may be from the previous chunk.
         if (i >= 2) start = i - 2;
         else {
-          this.#parts.push(LONE_CR);
+          this.#append(LONE_CR);
           start = 0;
         }
         state = IN_LINE;
@@ -106,21 +105,33 @@ export class HeadReader {
     }
     this.#state = state;
     if (state !== LEADING && state !== LEADING_CR) {
-      if (start < chunk.length) this.#parts.push(chunk.slice(start));
+      if (start < chunk.length) this.#append(chunk.subarray(start));
     }
     return null;
   }
 
   #complete(chunk: Uint8Array, start: number, end: number): HeadResult {
-    const parts = this.#parts;
     let head: Uint8Array;
-    if (parts.length === 0) head = chunk.subarray(start, end);
+    if (this.#buf === null) head = chunk.subarray(start, end);
     else {
-      parts.push(chunk.subarray(start, end));
-      head = concatBytes(parts);
+      this.#append(chunk.subarray(start, end));
+      head = (this.#buf as Uint8Array).subarray(0, this.#len);
     }
     const rest = end < chunk.length ? chunk.subarray(end) : EMPTY_BYTES;
     this.reset();
     return { head, rest };
+  }
+
+  #append(bytes: Uint8Array): void {
+    const need = this.#len + bytes.length;
+    let buf = this.#buf;
+    if (buf === null || need > buf.length) {
+      const size = Math.min(Math.max(need, 2 * (buf?.length ?? 0), 1024), this.#limits.maxHeadSize);
+      const grown = new Uint8Array(Math.max(size, need));
+      if (buf !== null) grown.set(buf.subarray(0, this.#len));
+      this.#buf = buf = grown;
+    }
+    buf.set(bytes, this.#len);
+    this.#len = need;
   }
 }

@@ -7,13 +7,15 @@ import type { HeaderFields, Http1Limits, ParseError } from "./types.ts";
  * Parses the header lines of latin1 `text` starting at `pos` up to the blank line that ends the
  * section (or the end of text). Lines end in CRLF or bare LF. Names must be tokens directly
  * followed by ":"; values are trimmed of OWS and may not contain CTLs; obs-fold is rejected.
- * `what` names the section in error messages ("header" / "trailer").
+ * `what` names the section in error messages ("header" / "trailer"); `checkValues` may be false
+ * when the caller already knows the text has no forbidden bytes (see `decodeHead`).
  */
 export function parseHeaderFields(
   text: string,
   pos: number,
   limits: Http1Limits,
   what: string,
+  checkValues = true,
 ): HeaderFields | ParseError {
   const headers: HeaderFields = [];
   const len = text.length;
@@ -45,7 +47,7 @@ export function parseHeaderFields(
     let ve = end;
     while (vs < ve && isOws(text.charCodeAt(vs))) vs++;
     while (ve > vs && isOws(text.charCodeAt(ve - 1))) ve--;
-    if (findBadValueChar(text, vs, ve) >= 0) {
+    if (checkValues && findBadValueChar(text, vs, ve) >= 0) {
       return bad(`Invalid character in ${what} value: ${quote(text.slice(pos, end))}`);
     }
     headers.push([name, text.slice(vs, ve)]);

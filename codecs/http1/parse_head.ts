@@ -1,8 +1,8 @@
 /** Parsing of complete request/response heads (as found by `HeadReader`) into structured form. */
 
-import { latin1Decode } from "../bytes.ts";
 import { CR, isToken, quote, SP } from "./chars.ts";
 import { parseHeaderFields } from "./header_fields.ts";
+import { decodeHead } from "./head_text.ts";
 import { parseRequestTarget } from "./request_target.ts";
 import {
   DEFAULT_LIMITS,
@@ -20,7 +20,7 @@ export function parseRequestHead(
 ): RequestHead | ParseError {
   const tooBig = checkSize(head, limits);
   if (tooBig) return tooBig;
-  const text = latin1Decode(head);
+  const { text, clean } = decodeHead(head);
   const [lineEnd, next] = firstLine(text);
   const line = text.slice(0, lineEnd);
   const sp1 = line.indexOf(" ");
@@ -35,7 +35,7 @@ export function parseRequestHead(
   if (versionError) return versionError;
   const t = parseRequestTarget(method, target);
   if ("error" in t) return t;
-  const headers = parseHeaderFields(text, next, limits, "header");
+  const headers = parseHeaderFields(text, next, limits, "header", !clean);
   if ("error" in headers) return headers;
   return {
     method,
@@ -58,7 +58,7 @@ export function parseResponseHead(
 ): ResponseHead | ParseError {
   const tooBig = checkSize(head, limits);
   if (tooBig) return tooBig;
-  const text = latin1Decode(head);
+  const { text, clean } = decodeHead(head);
   const [lineEnd, next] = firstLine(text);
   const line = text.slice(0, lineEnd);
   const sp1 = line.indexOf(" ");
@@ -82,7 +82,7 @@ export function parseResponseHead(
       return badLine("response", "invalid reason phrase", line);
     }
   }
-  const headers = parseHeaderFields(text, next, limits, "header");
+  const headers = parseHeaderFields(text, next, limits, "header", !clean);
   if ("error" in headers) return headers;
   return { httpVersion, statusCode: d0 * 100 + d1 * 10 + d2, reason, headers };
 }

@@ -57,6 +57,8 @@ export class Http1Server {
   #responseStarted = false;
   #clientClosed = false;
   #keepAlive = true;
+  /** The response ends HTTP on this connection (CONNECT 2xx or 101): a tunnel follows. */
+  #switching = false;
 
   constructor(readonly context: Context, readonly conn: Client) {
     this.#head = new HeadReader({
@@ -226,7 +228,6 @@ export class Http1Server {
       const end = this.#body!.eof();
       if ("error" in end) {
         yield* this.#requestFailed(`client disconnected: ${end.error}`, 400);
-        this.#state = "closed";
         return;
       }
       yield* this.#finishRequest(end.trailers ?? null);
@@ -243,6 +244,8 @@ export class Http1Server {
     if (this.#state === "closed") return;
     this.#responseStarted = true;
     const request = this.#request;
+    this.#switching = response.status_code === 101 ||
+      (request?.method === "CONNECT" && response.status_code >= 200 && response.status_code < 300);
     const headers = response.headers;
     const noBody = request?.method === "HEAD" || response.status_code < 200 ||
       response.status_code === 204 || response.status_code === 304;
@@ -270,6 +273,10 @@ export class Http1Server {
     if (this.#state === "closed") return;
     if (this.#responseChunked) yield new SendData(this.conn, encodeLastChunk(trailers ?? []));
     this.#responseStarted = false;
+    if (this.#switching) {
+      this.#state = "tunnel";
+      return;
+    }
     const mustClose = !this.#keepAlive || this.#clientClosed || !this.#requestDone;
     if (mustClose) {
       this.#state = "closed";

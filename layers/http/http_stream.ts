@@ -390,6 +390,10 @@ export class HttpStream extends Layer {
 /** Keeps Content-Length true to the body we send (addons may have changed it). */
 function fixContentLength(message: Request | Response, isHeadResponse: boolean): void {
   if (isHeadResponse) return;
+  if ("status_code" in message) {
+    const code = message.status_code;
+    if (code < 200 || code === 204 || code === 304) return;
+  }
   const headers = message.headers;
   const te = headers.get("transfer-encoding");
   if (te !== undefined && /chunked\s*$/i.test(te)) return;
