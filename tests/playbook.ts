@@ -160,18 +160,22 @@ type Step =
 export interface PlaybookOptions {
   hooks?: boolean;
   logs?: boolean;
+  /** With `hooks: false`: runs on each auto-replied hook first (e.g. a real addon). */
+  onHook?: (command: StartHook) => void;
 }
 
 export class Playbook {
   readonly #steps: Step[] = [];
   readonly #hooks: boolean;
   readonly #logs: boolean;
+  readonly #onHook: ((command: StartHook) => void) | undefined;
   #checked = false;
   #split: (() => number) | null = null;
 
   constructor(readonly layer: Layer, options: PlaybookOptions = {}) {
     this.#hooks = options.hooks ?? true;
     this.#logs = options.logs ?? false;
+    this.#onHook = options.onHook;
   }
 
   /** Feeds an event; pass a function to build it lazily (e.g. from a bound placeholder). */
@@ -242,6 +246,7 @@ export class Playbook {
         for (const command of this.layer.handleEvent(e)) {
           if (command instanceof Log && !this.#logs) continue;
           if (command instanceof StartHook && !this.#hooks) {
+            this.#onHook?.(command);
             queue.push(new CommandCompleted(command, undefined));
             continue;
           }

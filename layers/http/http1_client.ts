@@ -29,7 +29,7 @@ import {
 } from "./http_events.ts";
 import { ReceiveHttp } from "./http_commands.ts";
 
-type State = "idle" | "request" | "closed";
+type State = "idle" | "request" | "tunnel" | "closed";
 
 export class Http1Client {
   #state: State = "idle";
@@ -41,6 +41,7 @@ export class Http1Client {
   #gotHead = false;
   #keepAlive = true;
   #responseDone = false;
+  #tunnelBuffered: Uint8Array[] = [];
   /** Target form for the request line: origin-form to servers, absolute-form to proxies. */
   absoluteForm = false;
 
@@ -61,6 +62,13 @@ export class Http1Client {
 
   get streamId(): number {
     return this.#streamId;
+  }
+
+  /** Bytes the server sent after a 101 response: they belong to the tunnel that follows. */
+  takeBuffered(): Uint8Array[] {
+    const rest = this.#tunnelBuffered;
+    this.#tunnelBuffered = [];
+    return rest;
   }
 
   *handleEvent(event: Event | HttpEvent): Generator<Command, void, unknown> {
@@ -163,7 +171,14 @@ export class Http1Client {
           this.#keepAlive = this.#keepAlive && head.httpVersion === "HTTP/1.1" &&
             !connectionTokens(head.headers).has("close");
         }
-        if (head.statusCode === 101) this.#keepAlive = false;
+        if (head.statusCode === 101) {
+          // The connection now belongs to whatever protocol was upgraded to.
+          this.#state = "tunnel";
+          if (chunk.length > 0) this.#tunnelBuffered.push(chunk);
+          yield new ReceiveHttp(new ResponseHeaders(this.#streamId, response, true));
+          yield new ReceiveHttp(new ResponseEndOfMessage(this.#streamId, null));
+          return;
+        }
         if (framing.kind === "none") {
           yield new ReceiveHttp(new ResponseHeaders(this.#streamId, response, true));
           yield* this.#finishResponse(null);

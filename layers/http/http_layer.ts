@@ -177,6 +177,7 @@ export class HttpLayer extends Layer {
 
   *#switchToTunnel(command: SwitchToTunnel): CommandGenerator {
     const buffered = this.#server.takeBuffered();
+    const serverBuffered = this.#clients.get(command.server)?.takeBuffered() ?? [];
     const context = this.context.fork();
     context.server = command.server;
     const tunnel = this.makeTunnel(context);
@@ -190,6 +191,9 @@ export class HttpLayer extends Layer {
     yield* tunnel.handleEvent(new Start());
     for (const data of buffered) {
       yield* tunnel.handleEvent(new DataReceived(this.context.client, data));
+    }
+    for (const data of serverBuffered) {
+      yield* tunnel.handleEvent(new DataReceived(command.server, data));
     }
   }
 

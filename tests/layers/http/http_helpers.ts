@@ -5,6 +5,14 @@ import { HttpLayer } from "../../../layers/http/http_layer.ts";
 import { NextLayer } from "../../../layers/next_layer.ts";
 import type { Context } from "../../../layers/context.ts";
 import { Placeholder, placeholder } from "../../playbook.ts";
+import { nextLayerAddon } from "../../../addons/next_layer.ts";
+import type { NextLayerData } from "../../../layers/next_layer.ts";
+import type { StartHook } from "../../../layers/commands.ts";
+
+/** For `hooks: false` playbooks: answers `next_layer` with the built-in decision. */
+export function builtinNextLayer(command: StartHook): void {
+  if (command.name === "next_layer") nextLayerAddon.next_layer(command.args[0] as NextLayerData);
+}
 
 export function regularHttpLayer(context: Context): HttpLayer {
   const layer = new HttpLayer(context, { kind: "regular" }, (c) => new NextLayer(c));

@@ -1,5 +1,4 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { Server } from "../../../core/flow/connection.ts";
 import { Response } from "../../../core/flow/http.ts";
 import { ConnectionClosed, DataReceived } from "../../../layers/events.ts";
 import {
