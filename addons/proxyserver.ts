@@ -108,6 +108,12 @@ export class ProxyServer {
       "Include host header with CONNECT requests. Enabled by default.",
     );
     add("proxy_debug", "bool", false, "Enable debug logs in the proxy core.");
+    add(
+      "response_timeout",
+      "int",
+      300,
+      "Seconds to wait for the server's response head after a request was sent; the client then gets a 504. 0 waits forever.",
+    );
   }
 
   configure(updated: ReadonlySet<string>): void {
@@ -141,7 +147,11 @@ export class ProxyServer {
       max_head_size: 64 * 1024,
       max_header_count: 200,
       proxy_debug: options.get("proxy_debug") as boolean,
+      response_timeout: options.get("response_timeout") as number,
     };
+    if (this.#layerOptions.response_timeout < 0) {
+      throw new OptionsError(`Invalid value for option "response_timeout": must be 0 or more`);
+    }
   }
 
   running(): void {

@@ -12,7 +12,10 @@ export interface Transport {
   close(): void;
 }
 
+import { concatBytes } from "../codecs/bytes.ts";
+
 const READ_SIZE = 64 * 1024;
+const COALESCE_LIMIT = 64 * 1024;
 
 export class SocketIo {
   #queue: Uint8Array[] = [];
@@ -63,13 +66,29 @@ export class SocketIo {
     if (this.#closed || this.#writeClosed || data.length === 0) return;
     this.#queue.push(data);
     this.#queuedBytes += data.length;
-    if (this.#writing === null) this.#writing = this.#flush();
+    // Flush after the current event is handled, so a head and body written together go out
+    // in one syscall (each write op costs more than copying a few KiB).
+    if (this.#writing === null) this.#writing = Promise.resolve().then(() => this.#flush());
+  }
+
+  /** Takes the queued chunks, merged into one buffer while they are small. */
+  #takeBatch(): Uint8Array {
+    const queue = this.#queue;
+    if (queue.length === 1 || queue[0].length >= COALESCE_LIMIT) return queue.shift()!;
+    let count = 0;
+    let size = 0;
+    while (count < queue.length && size + queue[count].length <= COALESCE_LIMIT) {
+      size += queue[count].length;
+      count++;
+    }
+    if (count <= 1) return queue.shift()!;
+    return concatBytes(queue.splice(0, count));
   }
 
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const data = this.#queue.shift()!;
+        const data = this.#takeBatch();
         let offset = 0;
         while (offset < data.length) offset += await this.transport.write(data.subarray(offset));
         this.#queuedBytes -= data.length;

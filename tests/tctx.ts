@@ -13,5 +13,7 @@ export function tctx(options: Partial<LayerOptions> = {}, proxyMode = "regular")
   const server = new Server({ address: null });
   let t = 1700000000;
   const clock = { now: () => (t += 0.001) };
-  return new Context(client, server, { ...DEFAULT_LAYER_OPTIONS, ...options }, clock);
+  // No response timer unless a test asks for one: it would add a RequestWakeup to every transcript.
+  const merged = { ...DEFAULT_LAYER_OPTIONS, response_timeout: 0, ...options };
+  return new Context(client, server, merged, clock);
 }

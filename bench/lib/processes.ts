@@ -181,6 +181,19 @@ export async function commandExists(cmd: string, versionArg = "--version"): Prom
   }
 }
 
+/** True when an executable named `cmd` is on PATH. */
+export function onPath(cmd: string): boolean {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      const info = Deno.statSync(`${dir}/${cmd}`);
+      if (info.isFile && ((info.mode ?? 0) & 0o111) !== 0) return true;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return false;
+}
+
 /** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
 export function pickFreePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -139,7 +139,9 @@ export class HttpLayer extends Layer {
         const target = command.connection === this.context.client
           ? this.#server
           : this.#clients.get(command.connection);
-        if (target !== undefined) yield* this.#fromConnection(target.handleEvent(command.event));
+        if (target === undefined) continue;
+        yield* this.#fromConnection(target.handleEvent(command.event));
+        if (target instanceof Http1Client && target.closed) this.#clients.delete(target.conn);
       } else if (command instanceof GetHttpConnection) {
         yield* this.#getConnection(stream, command);
       } else if (command instanceof StreamDone) {

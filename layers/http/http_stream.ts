@@ -12,8 +12,8 @@ import { concatBytes } from "../../codecs/bytes.ts";
 import { Server } from "../../core/flow/connection.ts";
 import { FlowError, KILLED_MESSAGE } from "../../core/flow/flow.ts";
 import { HttpFlow, type Request, type Response } from "../../core/flow/http.ts";
-import { CloseConnection } from "../commands.ts";
-import type { Event } from "../events.ts";
+import { CloseConnection, RequestWakeup } from "../commands.ts";
+import { type Event, Wakeup } from "../events.ts";
 import { type CommandGenerator, Layer, log, runHook } from "../layer.ts";
 import type { Context } from "../context.ts";
 import {
@@ -51,6 +51,7 @@ export class HttpStream extends Layer {
   #requestComplete = false;
   #requestStreamed = false;
   #finished = false;
+  #responseTimer: RequestWakeup | null = null;
 
   constructor(context: Context, readonly streamId: StreamId, readonly mode: HttpMode) {
     super(context);
@@ -165,6 +166,7 @@ export class HttpStream extends Layer {
         yield new SendHttp(new RequestEndOfMessage(this.streamId, request.trailers), this.#server!);
       }
       this.#state = this.#onResponseHeaders;
+      yield* this.#startResponseTimer();
     }
   }
 
@@ -178,14 +180,39 @@ export class HttpStream extends Layer {
       if (yield* this.#killed()) return;
       yield new SendHttp(new RequestEndOfMessage(this.streamId, event.trailers), this.#server!);
       this.#state = this.#onResponseHeaders;
+      yield* this.#startResponseTimer();
     } else if (event instanceof ResponseHeaders) {
       // Servers may answer before the request body is complete (e.g. 413).
       yield* this.#onResponseHeaders(event);
     }
   }
 
+  *#startResponseTimer(): CommandGenerator {
+    const timeout = this.context.options.response_timeout;
+    if (timeout > 0) {
+      this.#responseTimer = new RequestWakeup(timeout);
+      yield this.#responseTimer;
+    }
+  }
+
   *#onResponseHeaders(event: Event): CommandGenerator {
+    if (event instanceof Wakeup) {
+      if (event.command !== this.#responseTimer) return;
+      const timeout = this.context.options.response_timeout;
+      if (this.#server !== null) {
+        // Tell the server connection the exchange is abandoned: it closes and is not reused.
+        const message = "no response in time";
+        yield new SendHttp(new RequestProtocolError(this.streamId, message, 504), this.#server);
+      }
+      yield* this.#protocolError(
+        `The server did not send a response within ${timeout} seconds (response_timeout).`,
+        504,
+        false,
+      );
+      return;
+    }
     if (!(event instanceof ResponseHeaders)) return;
+    this.#responseTimer = null;
     const flow = this.flow!;
     const response = event.response;
     flow.response = response;

@@ -1,14 +1,17 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Response } from "../../../core/flow/http.ts";
-import { ConnectionClosed, DataReceived } from "../../../layers/events.ts";
+import { ConnectionClosed, DataReceived, Wakeup } from "../../../layers/events.ts";
+import { RequestWakeup } from "../../../layers/commands.ts";
 import {
   bytes,
   checkPlaybook,
   closeConnection,
   hook,
   openConnection,
+  placeholder,
   playbook,
   sendData,
+  where,
 } from "../../playbook.ts";
 import { tctx } from "../../tctx.ts";
 import {
@@ -329,6 +332,37 @@ Deno.test("relative-form request in regular mode: 400 explaining the proxy setup
       .in(new DataReceived(ctx.client, bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n")))
       .out(hook("error", flow)).reply()
       .out(sendData(ctx.client, (t) => t.startsWith("HTTP/1.1 400 ") && t.includes("HTTP proxy")))
+      .out(closeConnection(ctx.client));
+  });
+});
+
+Deno.test("a server that never answers: 504 after response_timeout", () => {
+  checkPlaybook(() => {
+    const ctx = tctx({ response_timeout: 30 });
+    const flow = flowPlaceholder();
+    const server = serverPlaceholder();
+    const timer = placeholder<RequestWakeup>("timer");
+    return playbook(regularHttpLayer(ctx))
+      .in(new DataReceived(ctx.client, bytes(GET_REQUEST)))
+      .out(hook("requestheaders", flow)).reply()
+      .out(hook("request", flow)).reply()
+      .out(openConnection(server)).reply(null)
+      .out(sendData(server, GET_UPSTREAM))
+      .out(
+        where(
+          "RequestWakeup(30)",
+          (c) => c instanceof RequestWakeup && c.delay === 30 && timer.matches(c),
+        ),
+      )
+      .in(() => new Wakeup(timer.value))
+      .out(closeConnection(server))
+      .out(hook("error", flow)).reply()
+      .out(
+        sendData(
+          ctx.client,
+          (t) => t.startsWith("HTTP/1.1 504 Gateway Timeout") && t.includes("30 seconds"),
+        ),
+      )
       .out(closeConnection(ctx.client));
   });
 });
