@@ -2,10 +2,17 @@
 import type { Addon } from "../core/hooks.ts";
 import type { HookRunner } from "../proxy/server.ts";
 import { Block } from "./block.ts";
+import { CoreCommands } from "./core_commands.ts";
 import { coreOptions } from "./core_options.ts";
 import { nextLayerAddon } from "./next_layer.ts";
 import { ProxyServer } from "./proxyserver.ts";
 
 export function defaultAddons(hooks: HookRunner): Addon[] {
-  return [coreOptions, new Block(), nextLayerAddon as Addon, new ProxyServer(hooks)];
+  return [
+    coreOptions,
+    new CoreCommands(),
+    new Block(),
+    nextLayerAddon as Addon,
+    new ProxyServer(hooks),
+  ];
 }

@@ -4,7 +4,7 @@
  * (HTTP, raw TCP, later TLS/DNS), then replays the buffered events into it.
  */
 import { concatBytes } from "../codecs/bytes.ts";
-import { StartHook } from "./commands.ts";
+import { CloseConnection, StartHook } from "./commands.ts";
 import { ConnectionClosed, DataReceived, type Event, Start } from "./events.ts";
 import { type CommandGenerator, Layer, log } from "./layer.ts";
 import type { Context } from "./context.ts";
@@ -67,6 +67,7 @@ export class NextLayer extends Layer {
     if (data.layer === null) {
       if (final) {
         yield log("connection closed before the protocol could be determined", "debug");
+        yield new CloseConnection(this.context.client);
       }
       return;
     }

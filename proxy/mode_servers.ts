@@ -28,7 +28,7 @@ export function checkModeSupported(spec: ModeSpec): string | null {
 export class ModeServer {
   #listener: Deno.Listener | null = null;
   readonly #handlers = new Set<Promise<void>>();
-  readonly #conns = new Set<Deno.Conn>();
+  readonly #live = new Set<ConnectionHandler>();
   #accepting: Promise<void> | null = null;
 
   constructor(
@@ -72,13 +72,13 @@ export class ModeServer {
         timestamp_start: deps.clock.now(),
         proxy_mode: this.spec.fullSpec,
       });
-      this.#conns.add(conn);
       const handler = new ConnectionHandler(conn, client, makeLayer, deps);
+      this.#live.add(handler);
       const running: Promise<void> = handler.run().catch((e) => {
         deps.log("error", `connection handler failed: ${e instanceof Error ? e.stack : e}`);
       }).finally(() => {
         this.#handlers.delete(running);
-        this.#conns.delete(conn);
+        this.#live.delete(handler);
       });
       this.#handlers.add(running);
     }
@@ -100,13 +100,7 @@ export class ModeServer {
       ]);
       clearTimeout(timer);
     }
-    for (const conn of this.#conns) {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
+    for (const handler of this.#live) handler.abort();
     await Promise.allSettled([...this.#handlers]);
   }
 }

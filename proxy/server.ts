@@ -79,6 +79,12 @@ export class ConnectionHandler {
     return p ? `${p[0].includes(":") ? `[${p[0]}]` : p[0]}:${p[1]}` : "client";
   }
 
+  /** Closes every socket of this connection at once (shutdown after the grace period). */
+  abort(): void {
+    for (const socket of this.#sockets.values()) socket.close();
+    this.#resolveDone();
+  }
+
   /** Runs the connection to its end. */
   async run(): Promise<void> {
     await this.deps.hooks.trigger("client_connected", this.client);

@@ -59,6 +59,8 @@ export class Service {
 }
 
 const services = new Set<Service>();
+/** Set on SIGINT/SIGTERM: nothing new may be started while cleaning up. */
+let shuttingDown = false;
 const tempDirs = new Set<string>();
 
 export interface SpawnOptions {
@@ -73,6 +75,7 @@ export function spawnService(
   opts: SpawnOptions = {},
   keepAll = false,
 ): Service {
+  if (shuttingDown) throw new Error(`not starting ${name}: shutting down`);
   const child = new Deno.Command(cmd, {
     args,
     cwd: opts.cwd,
@@ -103,27 +106,37 @@ function signal(pid: number, sig: Deno.Signal): void {
   }
 }
 
+const stopping = new Map<Service, Promise<void>>();
+
 /** SIGTERM the service and its descendants, then SIGKILL whatever is left after `graceMs`. */
-export async function stopService(service: Service, graceMs = 3000): Promise<void> {
-  if (!services.has(service)) return;
+export function stopService(service: Service, graceMs = 3000): Promise<void> {
+  if (!services.has(service)) return Promise.resolve();
+  let p = stopping.get(service);
+  if (p === undefined) {
+    p = stopTree(service, graceMs).finally(() => {
+      services.delete(service);
+      stopping.delete(service);
+    });
+    stopping.set(service, p);
+  }
+  return p;
+}
+
+async function stopTree(service: Service, graceMs: number): Promise<void> {
+  const running = (pid: number) => pid === service.pid ? !service.exited : alive(pid);
   const tree = [service.pid, ...descendants(service.pid)];
   for (const pid of tree) signal(pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
-  while (
-    Date.now() < deadline && tree.some((pid) => pid === service.pid ? !service.exited : alive(pid))
-  ) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  while (Date.now() < deadline && tree.some(running)) await sleep(50);
   // Re-walk: a child may have forked while shutting down.
-  const left = [service.pid, ...descendants(service.pid), ...tree];
-  for (const pid of new Set(left)) {
-    if (pid === service.pid ? !service.exited : alive(pid)) signal(pid, "SIGKILL");
+  for (const pid of new Set([service.pid, ...descendants(service.pid), ...tree])) {
+    if (running(pid)) signal(pid, "SIGKILL");
   }
   await service.status;
-  services.delete(service);
 }
 
 export async function makeTempDir(prefix: string): Promise<string> {
+  if (shuttingDown) throw new Error(`not creating a temp dir: shutting down`);
   const dir = await Deno.makeTempDir({ prefix });
   tempDirs.add(dir);
   return dir;
@@ -134,9 +147,15 @@ export async function removeTempDir(dir: string): Promise<void> {
   tempDirs.delete(dir);
 }
 
-export async function cleanupAll(): Promise<void> {
-  await Promise.all([...services].map((s) => stopService(s, 2000)));
-  await Promise.all([...tempDirs].map((d) => removeTempDir(d)));
+let cleanup: Promise<void> | null = null;
+
+/** Stops every registered process and removes every temp dir; concurrent calls share one run. */
+export function cleanupAll(): Promise<void> {
+  cleanup ??= (async () => {
+    await Promise.all([...services].map((s) => stopService(s, 2000)));
+    await Promise.all([...tempDirs].map((d) => removeTempDir(d)));
+  })();
+  return cleanup;
 }
 
 export interface RunResult {
@@ -209,6 +228,8 @@ export function installSignalCleanup(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   const onSignal = (sig: "SIGINT" | "SIGTERM") => () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
     console.error(`\n${sig}: stopping every process the benchmark started...`);
     void cleanupAll().finally(() => Deno.exit(sig === "SIGINT" ? 130 : 143));
   };
