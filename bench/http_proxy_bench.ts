@@ -12,6 +12,7 @@ import { makePeers, type Peer } from "./lib/peers.ts";
 import {
   cleanupAll,
   installSignalCleanup,
+  isShuttingDown,
   makeTempDir,
   onPath,
   runCommand,
@@ -87,20 +88,25 @@ async function run(args: BenchArgs): Promise<number> {
     },
   };
 
+  // After Ctrl-C the signal handler cleans up and exits; stop measuring meanwhile.
+  const ABORTED = 130;
+  const withDirect = args.only.includes("direct");
   const rps: RpsRow[] = [];
-  if (args.only.includes("direct")) rps.push(await measureRps(null, ctx));
-  for (const peer of peers) rps.push(await measureRps(peer, ctx));
+  for (const peer of withDirect ? [null, ...peers] : peers) {
+    rps.push(await measureRps(peer, ctx));
+    if (isShuttingDown()) return ABORTED;
+  }
   const ratios = computeRatios(rps);
 
   const downloads: DownloadRow[] = [];
   if (!args.skipDownload) {
     let directMBps: number | null = null;
-    if (args.only.includes("direct")) {
-      const direct = await measureDownload(null, ctx, null);
-      directMBps = direct.megabytesPerSecond;
-      downloads.push(direct);
+    for (const peer of withDirect ? [null, ...peers] : peers) {
+      const row = await measureDownload(peer, ctx, directMBps);
+      if (isShuttingDown()) return ABORTED;
+      if (peer === null) directMBps = row.megabytesPerSecond;
+      downloads.push(row);
     }
-    for (const peer of peers) downloads.push(await measureDownload(peer, ctx, directMBps));
   }
 
   const wrkLine = `wrk -t${args.threads} -c${args.connections} -d${args.durationS}s --latency` +

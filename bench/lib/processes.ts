@@ -61,6 +61,10 @@ export class Service {
 const services = new Set<Service>();
 /** Set on SIGINT/SIGTERM: nothing new may be started while cleaning up. */
 let shuttingDown = false;
+
+export function isShuttingDown(): boolean {
+  return shuttingDown;
+}
 const tempDirs = new Set<string>();
 
 export interface SpawnOptions {
