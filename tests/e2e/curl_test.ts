@@ -40,7 +40,13 @@ Deno.test("curl through the proxy", async (t) => {
     });
 
     await t.step("GET forwards the query and request headers", async () => {
-      const res = await curl(["-x", proxy.url, "-H", "X-Test: e2e-value", nginx.url("/echo?a=1&b=2")]);
+      const res = await curl([
+        "-x",
+        proxy.url,
+        "-H",
+        "X-Test: e2e-value",
+        nginx.url("/echo?a=1&b=2"),
+      ]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.text, "GET /echo?a=1&b=2 e2e-value\n");
     });
@@ -81,25 +87,28 @@ Deno.test("curl through the proxy", async (t) => {
       await proxy.waitForLine(`POST ${origin.url("/echo")}`);
     });
 
-    await t.step("keep-alive: several URLs share one client and one upstream connection", async () => {
-      const urls = [origin.url("/echo?n=1"), origin.url("/echo?n=2"), origin.url("/echo?n=3")];
-      const res = await curl([
-        "-x",
-        proxy.url,
-        "-w",
-        "@@%{http_code} %{num_connects}\\n",
-        ...urls,
-      ]);
-      assert.equal(res.code, 0, res.stderr);
-      const stats = [...res.text.matchAll(/@@(\d+) (\d+)/g)].map((m) => [m[1], m[2]]);
-      assert.deepEqual(stats, [["200", "1"], ["200", "0"], ["200", "0"]]);
-      const echoes = [...res.text.matchAll(/\{.*?\}(?=@@)/g)].map((m) =>
-        JSON.parse(m[0]) as EchoReply
-      );
-      assert.deepEqual(echoes.map((e) => e.target), ["/echo?n=1", "/echo?n=2", "/echo?n=3"]);
-      const connections = new Set(echoes.map((e) => e.connection));
-      assert.equal(connections.size, 1, "the proxy should reuse its upstream connection");
-    });
+    await t.step(
+      "keep-alive: several URLs share one client and one upstream connection",
+      async () => {
+        const urls = [origin.url("/echo?n=1"), origin.url("/echo?n=2"), origin.url("/echo?n=3")];
+        const res = await curl([
+          "-x",
+          proxy.url,
+          "-w",
+          "##%{http_code} %{num_connects}\\n",
+          ...urls,
+        ]);
+        assert.equal(res.code, 0, res.stderr);
+        const stats = [...res.text.matchAll(/##(\d+) (\d+)/g)].map((m) => [m[1], m[2]]);
+        assert.deepEqual(stats, [["200", "1"], ["200", "0"], ["200", "0"]]);
+        const echoes = [...res.text.matchAll(/\{.*?\}(?=##)/g)].map((m) =>
+          JSON.parse(m[0]) as EchoReply
+        );
+        assert.deepEqual(echoes.map((e) => e.target), ["/echo?n=1", "/echo?n=2", "/echo?n=3"]);
+        const connections = new Set(echoes.map((e) => e.connection));
+        assert.equal(connections.size, 1, "the proxy should reuse its upstream connection");
+      },
+    );
 
     await t.step("HTTP/1.0 request (curl -0)", async () => {
       const res = await curl(["-0", "-i", "-x", proxy.url, nginx.url("/")]);
@@ -172,7 +181,13 @@ Deno.test("curl with stream_large_bodies=1m", async (t) => {
     await t.step("streamed 3 MiB upload arrives intact", async () => {
       const body = pseudoRandomBytes(3 * 1024 * 1024, 7);
       await Deno.writeFile(`${tmp}/upload.bin`, body);
-      const res = await curl(["-x", proxy.url, "--data-binary", `@${tmp}/upload.bin`, origin.url("/echo")]);
+      const res = await curl([
+        "-x",
+        proxy.url,
+        "--data-binary",
+        `@${tmp}/upload.bin`,
+        origin.url("/echo"),
+      ]);
       assert.equal(res.code, 0, res.stderr);
       const echo = JSON.parse(res.text) as EchoReply;
       assert.equal(echo.bodyLength, body.length);

@@ -189,6 +189,24 @@ export class ProxyProcess {
     }
   }
 
+  /**
+   * Waits for a flow: the request line `127.0.0.1:PORT: METHOD url[suffix]` (matched whole)
+   * and the `<< ...` line after it. Returns both lines.
+   */
+  async waitForFlow(
+    method: string,
+    url: string,
+    options: { suffix?: string; timeoutMs?: number } = {},
+  ): Promise<{ request: string; result: string }> {
+    const re = flowLineRegExp(method, url, options.suffix ?? "");
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const request = await this.waitForLine(re, timeoutMs);
+    const index = this.lines.indexOf(request);
+    // The dumper writes both lines synchronously; the second may still be in the pipe.
+    await this.waitForLine(() => this.lines.length > index + 1, timeoutMs);
+    return { request, result: this.lines[index + 1] };
+  }
+
   /** Flow request lines ("client: METHOD url") printed so far. */
   flowLines(): string[] {
     return this.lines.filter((l) => /^\S+:\d+: [A-Z]+ \S+/.test(l));
@@ -245,6 +263,15 @@ export class ProxyProcess {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The dumper's request line for a flow from a loopback client. */
+export function flowLineRegExp(method: string, url: string, suffix = ""): RegExp {
+  return new RegExp(`^127\\.0\\.0\\.1:\\d+: ${method} ${escapeRegExp(url + suffix)}$`);
 }
 
 export function startProxy(args: readonly string[] = []): Promise<ProxyProcess> {
