@@ -17,10 +17,6 @@ interface EchoReply {
   connection: number;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 Deno.test("curl through the proxy", async (t) => {
   await using nginx = await startNginx();
   await using origin = startRawOrigin();
@@ -33,10 +29,8 @@ Deno.test("curl through the proxy", async (t) => {
       const { status, body } = splitIncluded(res.text);
       assert.match(status, /^HTTP\/1\.1 200 OK$/);
       assert.equal(body, "hello from nginx\n");
-      const url = escapeRegExp(nginx.url("/"));
-      const line = await proxy.waitForLine(new RegExp(`^127\\.0\\.0\\.1:\\d+: GET ${url}$`));
-      const next = proxy.lines[proxy.lines.indexOf(line) + 1];
-      assert.match(next, /^\s+<< 200 OK 17b \d+ms$/);
+      const flow = await proxy.waitForFlow("GET", nginx.url("/"));
+      assert.match(flow.result, /^\s+<< 200 OK 17b \d+ms$/);
     });
 
     await t.step("GET forwards the query and request headers", async () => {
@@ -58,7 +52,8 @@ Deno.test("curl through the proxy", async (t) => {
       assert.match(status, /^HTTP\/1\.1 200 OK$/);
       assert.ok(headers.some((h) => /^content-length: 17$/i.test(h)), headers.join("\n"));
       assert.equal(body, "");
-      await proxy.waitForLine(`HEAD ${nginx.url("/")}`);
+      const flow = await proxy.waitForFlow("HEAD", nginx.url("/"));
+      assert.match(flow.result, /<< 200 OK /);
     });
 
     await t.step("POST with a binary body reaches the origin intact", async () => {
@@ -84,7 +79,8 @@ Deno.test("curl through the proxy", async (t) => {
       const viaNginx = await curl(["-x", proxy.url, "--data-binary", "a=b", nginx.url("/echo")]);
       assert.equal(viaNginx.code, 0, viaNginx.stderr);
       assert.equal(viaNginx.text, "POST /echo \n");
-      await proxy.waitForLine(`POST ${origin.url("/echo")}`);
+      await proxy.waitForFlow("POST", origin.url("/echo"));
+      await proxy.waitForFlow("POST", nginx.url("/echo"));
     });
 
     await t.step(
@@ -116,7 +112,8 @@ Deno.test("curl through the proxy", async (t) => {
       const { status, body } = splitIncluded(res.text);
       assert.match(status, /^HTTP\/1\.[01] 200 OK$/);
       assert.equal(body, "hello from nginx\n");
-      await proxy.waitForLine(`GET ${nginx.url("/")} HTTP/1.0`);
+      const flow = await proxy.waitForFlow("GET", nginx.url("/"), { suffix: " HTTP/1.0" });
+      assert.match(flow.result, /<< 200 OK 17b /);
     });
 
     await t.step("5 MiB download arrives intact", async () => {
@@ -124,8 +121,8 @@ Deno.test("curl through the proxy", async (t) => {
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout.length, BIG_SIZE);
       assert.equal(await sha256Hex(res.stdout), nginx.bigSha256);
-      const line = await proxy.waitForLine(`GET ${nginx.url("/big")}`);
-      assert.match(proxy.lines[proxy.lines.indexOf(line) + 1], /<< 200 OK 5\.0m /);
+      const flow = await proxy.waitForFlow("GET", nginx.url("/big"));
+      assert.match(flow.result, /<< 200 OK 5\.0m /);
     });
 
     await t.step("CONNECT tunnel (curl -p): HTTP inside is shown as a flow", async () => {
@@ -133,7 +130,8 @@ Deno.test("curl through the proxy", async (t) => {
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stderr, /< HTTP\/1\.1 200 Connection established/);
       assert.equal(res.text, "GET /echo?tunnel=1 \n");
-      await proxy.waitForLine(`GET ${nginx.url("/echo?tunnel=1")}`);
+      const flow = await proxy.waitForFlow("GET", nginx.url("/echo?tunnel=1"));
+      assert.match(flow.result, /<< 200 OK /);
     });
 
     await t.step("CONNECT tunnel carries a 5 MiB download", async () => {
@@ -168,14 +166,15 @@ Deno.test("curl with stream_large_bodies=1m", async (t) => {
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout.length, BIG_SIZE);
       assert.equal(await sha256Hex(res.stdout), nginx.bigSha256);
-      await proxy.waitForLine(`GET ${nginx.url("/big")}`);
+      const flow = await proxy.waitForFlow("GET", nginx.url("/big"));
+      assert.match(flow.result, /<< 200 OK /);
     });
 
     await t.step("small bodies are still buffered and shown with their size", async () => {
       const res = await curl(["-x", proxy.url, nginx.url("/")]);
       assert.equal(res.text, "hello from nginx\n");
-      const line = await proxy.waitForLine(`GET ${nginx.url("/")}`);
-      assert.match(proxy.lines[proxy.lines.indexOf(line) + 1], /<< 200 OK 17b /);
+      const flow = await proxy.waitForFlow("GET", nginx.url("/"));
+      assert.match(flow.result, /<< 200 OK 17b /);
     });
 
     await t.step("streamed 3 MiB upload arrives intact", async () => {
