@@ -1,16 +1,20 @@
 /**
  * The built-in `next_layer` decision (mitmproxy's order, §1.4 of the behaviour reference):
- * an explicit proxy speaks HTTP; inside a tunnel, ignored hosts and TLS pass through
- * untouched, `tcp_hosts` and non-HTTP data become raw TCP, everything else HTTP.
+ * an explicit proxy speaks HTTP; inside a tunnel, ignored hosts pass through untouched,
+ * TLS is intercepted, `tcp_hosts` and non-HTTP data become raw TCP, everything else HTTP.
  * It never overrides a layer that another addon already chose.
  */
 import type { Layer } from "../layers/layer.ts";
 import { NextLayer, type NextLayerData } from "../layers/next_layer.ts";
 import { HttpLayer } from "../layers/http/http_layer.ts";
 import { TcpLayer } from "../layers/tcp.ts";
+import { ClientTlsLayer } from "../layers/tls.ts";
+import { looksLikeTls } from "../codecs/tls/client_hello.ts";
 import type { Context } from "../layers/context.ts";
 
 const tunnel = (context: Context): Layer => new NextLayer(context);
+const afterTls = (context: Context, passthrough: boolean): Layer =>
+  passthrough ? new TcpLayer(context, true) : new NextLayer(context);
 
 /** Returns the layer for this connection, or null while more data is needed. */
 export function decideNextLayer(data: NextLayerData): Layer | null {
@@ -28,19 +32,14 @@ export function decideNextLayer(data: NextLayerData): Layer | null {
   if (ignored) return new TcpLayer(context, true);
   const clientData = data.clientData;
   if (clientData.length === 0 && data.serverData.length === 0 && !data.final) return null;
-  if (looksLikeTls(clientData)) {
-    // TLS interception is not built yet: pass the tunnel through untouched.
-    return new TcpLayer(context, true);
+  if (clientData.length >= 3 && looksLikeTls(clientData)) {
+    return new ClientTlsLayer(context, afterTls);
   }
   if (options.tcp_hosts.some((r) => r.test(hostPort))) return new TcpLayer(context);
   if (options.rawtcp && probablyNotHttp(clientData, data.serverData.length > 0)) {
     return new TcpLayer(context);
   }
   return new HttpLayer(context, { kind: "transparent", address: [address[0], address[1]] }, tunnel);
-}
-
-export function looksLikeTls(data: Uint8Array): boolean {
-  return data.length > 2 && data[0] === 0x16 && data[1] === 0x03 && data[2] <= 0x03;
 }
 
 function probablyNotHttp(data: Uint8Array, serverSpokeFirst: boolean): boolean {

@@ -148,6 +148,8 @@ export class ProxyServer {
       max_header_count: 200,
       proxy_debug: options.get("proxy_debug") as boolean,
       response_timeout: options.get("response_timeout") as number,
+      // Declared by the tlsconfig addon; without it there is no interception to mirror for.
+      upstream_cert: options.has("upstream_cert") ? options.get("upstream_cert") as boolean : false,
     };
     if (this.#layerOptions.response_timeout < 0) {
       throw new OptionsError(`Invalid value for option "response_timeout": must be 0 or more`);

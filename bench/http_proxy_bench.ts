@@ -80,6 +80,7 @@ async function run(args: BenchArgs): Promise<number> {
   const ctx: MeasureContext = {
     origin,
     warmupS: args.warmupS,
+    downloadRuns: args.downloadRuns,
     wrk: {
       threads: args.threads,
       connections: args.connections,
@@ -118,7 +119,10 @@ async function run(args: BenchArgs): Promise<number> {
     console.log(ratioTable(ratios));
   }
   if (downloads.length > 0) {
-    console.log("\n== 1 GiB streamed download (curl; proxies with stream_large_bodies=1m) ==");
+    console.log(
+      `\n== 1 GiB streamed download, best of ${args.downloadRuns} ` +
+        "(curl; proxies with stream_large_bodies=1m) ==",
+    );
     console.log(downloadTable(downloads));
   }
   for (const row of [...rps, ...downloads]) {
@@ -135,7 +139,7 @@ async function run(args: BenchArgs): Promise<number> {
       date: new Date().toISOString(),
       machine,
       versions: Object.fromEntries(rps.map((r) => [r.peer, r.version])),
-      config: { ...args, only: args.only },
+      config: args,
       rps,
       ratios,
       download: downloads,

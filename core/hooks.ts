@@ -70,6 +70,39 @@ export interface NextLayerHookData<C = unknown, L = unknown> {
   dataServer(): Uint8Array;
 }
 
+/** The parsed ClientHello, as `tls_clienthello` addons see it (mitmproxy's `ClientHello`). */
+export interface ClientHelloInfo {
+  readonly sni: string | null;
+  readonly alpn_protocols: readonly string[];
+  readonly cipher_suites: readonly number[];
+  readonly extensions: readonly (readonly [number, Uint8Array])[];
+  readonly raw: Uint8Array;
+}
+
+/**
+ * Argument of `tls_clienthello`. Set `ignore_connection` to pass the connection through
+ * untouched; `establish_server_tls_first` makes the proxy learn the server's certificate
+ * and ALPN before answering the client.
+ */
+export interface ClientHelloHookData<C = unknown> {
+  readonly context: C;
+  readonly client_hello: ClientHelloInfo;
+  ignore_connection: boolean;
+  establish_server_tls_first: boolean;
+}
+
+/**
+ * Argument of the `tls_start_*`, `tls_established_*` and `tls_failed_*` hooks. In
+ * `tls_start_*`, an addon (the built-in `tlsconfig`) sets `settings`: what the handshake
+ * uses (certificate, ALPN, verification); the proxy carries it out.
+ */
+export interface TlsHookData<C = unknown, S = unknown> {
+  readonly conn: Client | Server;
+  readonly context: C;
+  settings: S | null;
+  readonly is_dtls: boolean;
+}
+
 /** Hook name -> handler arguments. Extend by declaration merging when adding hooks. */
 export interface HookArgs {
   load: [loader: Loader];
@@ -95,6 +128,13 @@ export interface HookArgs {
   tcp_message: [flow: TcpFlow];
   tcp_end: [flow: TcpFlow];
   tcp_error: [flow: TcpFlow];
+  tls_clienthello: [data: ClientHelloHookData];
+  tls_start_client: [data: TlsHookData];
+  tls_start_server: [data: TlsHookData];
+  tls_established_client: [data: TlsHookData];
+  tls_established_server: [data: TlsHookData];
+  tls_failed_client: [data: TlsHookData];
+  tls_failed_server: [data: TlsHookData];
 }
 
 export type HookName = keyof HookArgs;
@@ -116,7 +156,7 @@ export type Addon =
   }
   & HookHandlers;
 
-export type HookGroup = "lifecycle" | "connection" | "http" | "tcp";
+export type HookGroup = "lifecycle" | "connection" | "http" | "tcp" | "tls";
 
 export interface HookSpec {
   readonly name: HookName;
@@ -129,6 +169,7 @@ const FLOW_HTTP = [{ name: "flow", type: "HttpFlow" }] as const;
 const FLOW_TCP = [{ name: "flow", type: "TcpFlow" }] as const;
 const CLIENT = [{ name: "client", type: "Client" }] as const;
 const SERVER_DATA = [{ name: "data", type: "ServerConnectionHookData" }] as const;
+const TLS_DATA = [{ name: "data", type: "TlsHookData" }] as const;
 
 /** Every hook, in the order the docs list them. */
 export const HOOKS = [
@@ -269,6 +310,49 @@ export const HOOKS = [
     group: "tcp",
     args: FLOW_TCP,
     description: "The TCP flow failed (end xor error).",
+  },
+  {
+    name: "tls_clienthello",
+    group: "tls",
+    args: [{ name: "data", type: "ClientHelloHookData" }],
+    description:
+      "A ClientHello was parsed; set data.ignore_connection to pass the connection through.",
+  },
+  {
+    name: "tls_start_client",
+    group: "tls",
+    args: TLS_DATA,
+    description: "A TLS handshake with the client is about to start; set data.settings.",
+  },
+  {
+    name: "tls_start_server",
+    group: "tls",
+    args: TLS_DATA,
+    description: "A TLS handshake with the server is about to start; set data.settings.",
+  },
+  {
+    name: "tls_established_client",
+    group: "tls",
+    args: TLS_DATA,
+    description: "The TLS handshake with the client succeeded.",
+  },
+  {
+    name: "tls_established_server",
+    group: "tls",
+    args: TLS_DATA,
+    description: "The TLS handshake with the server succeeded.",
+  },
+  {
+    name: "tls_failed_client",
+    group: "tls",
+    args: TLS_DATA,
+    description: "The TLS handshake with the client failed (data.conn.error says why).",
+  },
+  {
+    name: "tls_failed_server",
+    group: "tls",
+    args: TLS_DATA,
+    description: "The TLS handshake with the server failed (data.conn.error says why).",
   },
 ] as const satisfies readonly HookSpec[];
 

@@ -6,6 +6,7 @@
 import type { Client, Server } from "../core/flow/connection.ts";
 import type { HookArgs, HookName } from "../core/hooks.ts";
 import type { LogLevel } from "../core/log.ts";
+import type { TlsSettings } from "./tls_settings.ts";
 
 export type Connection = Client | Server;
 
@@ -79,5 +80,19 @@ export class RequestWakeup extends Command {
   readonly kind = "RequestWakeup";
   constructor(readonly delay: number) {
     super();
+  }
+}
+
+/**
+ * Start TLS on a connection with the given settings; from the reply on, `DataReceived`
+ * and `SendData` for that connection carry plaintext. Replies with a `TlsHandshakeResult`.
+ */
+export class StartTls extends Command {
+  readonly kind = "StartTls";
+  constructor(readonly connection: Connection, readonly settings: TlsSettings) {
+    super();
+  }
+  override get blocking(): boolean {
+    return true;
   }
 }

@@ -23,6 +23,8 @@ export interface LayerOptions {
   readonly max_head_size: number;
   readonly max_header_count: number;
   readonly proxy_debug: boolean;
+  /** Learn the server's certificate (connect upstream first) before answering the client. */
+  readonly upstream_cert: boolean;
   /** Seconds to wait for a response head after the request was sent (0 = forever). */
   readonly response_timeout: number;
 }
@@ -42,6 +44,7 @@ export const DEFAULT_LAYER_OPTIONS: LayerOptions = {
   max_header_count: 200,
   proxy_debug: false,
   response_timeout: 300,
+  upstream_cert: true,
 };
 
 /** Time source in seconds since the epoch; layers never read the wall clock themselves. */

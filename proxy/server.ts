@@ -17,6 +17,7 @@ import {
   RequestWakeup,
   SendData,
   StartHook,
+  StartTls,
 } from "../layers/commands.ts";
 import {
   CommandCompleted,
@@ -29,6 +30,7 @@ import {
 import { type Clock, Context, type LayerOptions } from "../layers/context.ts";
 import type { Layer } from "../layers/layer.ts";
 import { describeSocketError, HIGH_WATER, SocketIo, type Transport } from "./socket_io.ts";
+import { TlsSession } from "./tls_session.ts";
 
 /** What the handler needs from the addon manager. */
 export interface HookRunner {
@@ -53,6 +55,8 @@ export class ConnectionHandler {
   readonly client: Client;
   readonly #layer: Layer;
   readonly #sockets = new Map<Connection, SocketIo>();
+  /** Connections that speak TLS: their socket bytes go through the engine. */
+  readonly #tls = new Map<Connection, TlsSession>();
   readonly #queue: Event[] = [];
   #processing = false;
   #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -135,7 +139,11 @@ export class ConnectionHandler {
 
   #execute(command: Command): void {
     if (command instanceof SendData) {
-      this.#sockets.get(command.connection)?.write(command.data);
+      const tls = this.#tls.get(command.connection);
+      if (tls !== undefined) tls.write(command.data);
+      else this.#sockets.get(command.connection)?.write(command.data);
+    } else if (command instanceof StartTls) {
+      this.#startTls(command);
     } else if (command instanceof StartHook) {
       this.#runHook(command);
     } else if (command instanceof OpenConnection) {
@@ -215,25 +223,66 @@ export class ConnectionHandler {
     const connection = command.connection;
     const socket = this.#sockets.get(connection);
     if (socket === undefined) return;
+    const tls = this.#tls.get(connection);
     if (command.halfClose) {
-      socket.closeWrite();
+      if (tls !== undefined) tls.end();
+      else socket.closeWrite();
       return;
     }
+    tls?.end();
     socket.closeAfterFlush().then(() => this.#connectionEnded(connection));
   }
 
   #startReading(connection: Connection): void {
     const socket = this.#sockets.get(connection)!;
     socket.readLoop(
-      (data) => this.#enqueue(new DataReceived(connection, data)),
+      (data) => {
+        const tls = this.#tls.get(connection);
+        if (tls !== undefined) tls.feed(data);
+        else this.#enqueue(new DataReceived(connection, data));
+      },
       () => this.#backpressure(connection),
     ).then((error) => {
       if (error !== null) {
         connection.error ??= error;
         this.#log("debug", `${connection === this.client ? "client" : "server"} error: ${error}`);
       }
-      if (!socket.closed || error !== null) this.#enqueue(new ConnectionClosed(connection));
-      else this.#connectionEnded(connection);
+      const tls = this.#tls.get(connection);
+      if (tls !== undefined && !socket.closed) {
+        tls.feedEof(); // the engine reports the end (onEnd) after draining what it has
+      } else if (!socket.closed || error !== null) {
+        this.#enqueue(new ConnectionClosed(connection));
+      } else {
+        this.#connectionEnded(connection);
+      }
+    });
+  }
+
+  #startTls(command: StartTls): void {
+    const connection = command.connection;
+    const socket = this.#sockets.get(connection);
+    if (socket === undefined) {
+      this.#queue.push(new CommandCompleted(command, { ok: false, error: "connection is closed" }));
+      return;
+    }
+    const session = new TlsSession(
+      { write: (data) => socket.write(data), closeWrite: () => void socket.closeWrite() },
+      command.settings,
+      {
+        onPlaintext: (data) => this.#enqueue(new DataReceived(connection, data)),
+        onEnd: (error) => {
+          if (error !== null) connection.error ??= error;
+          if (!socket.closed) this.#enqueue(new ConnectionClosed(connection));
+        },
+      },
+    );
+    this.#tls.set(connection, session);
+    session.handshake.then((result) => {
+      if (!result.ok) {
+        this.#tls.delete(connection);
+        session.destroy();
+      }
+      this.#enqueue(new CommandCompleted(command, result));
     });
   }
 
@@ -249,6 +298,8 @@ export class ConnectionHandler {
     connection.connected = false;
     connection.timestamp_end = this.deps.clock.now();
     this.#sockets.get(connection)?.close();
+    this.#tls.get(connection)?.destroy();
+    this.#tls.delete(connection);
     if (connection === this.client) {
       // The client is gone: close every server connection and finish.
       for (const [conn, socket] of this.#sockets) {

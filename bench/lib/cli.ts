@@ -9,19 +9,21 @@ export interface BenchArgs {
   connections: number;
   only: PeerName[];
   skipDownload: boolean;
+  downloadRuns: number;
   jsonPath: string | null;
 }
 
 export const USAGE = `usage: deno task bench [options]
 
-  --duration N      seconds per measured wrk run (default 10)
-  --warmup N        seconds of unmeasured wrk warm-up per proxy (default 2; 0 = none)
-  --threads N       wrk threads (default 2)
-  --connections N   wrk connections (default 50)
-  --only LIST       comma-separated subset of: ${PEER_NAMES.join(",")}
-  --skip-download   skip the 1 GiB streamed download test
-  --json PATH       also write the results as JSON to PATH
-  -h, --help        show this help`;
+  --duration N        seconds per measured wrk run (default 10)
+  --warmup N          seconds of unmeasured wrk warm-up per proxy (default 2; 0 = none)
+  --threads N         wrk threads (default 2)
+  --connections N     wrk connections (default 50)
+  --only LIST         comma-separated subset of: ${PEER_NAMES.join(",")}
+  --skip-download     skip the 1 GiB streamed download test
+  --download-runs N   1 GiB downloads per peer, the fastest is reported (default 3)
+  --json PATH         also write the results as JSON to PATH
+  -h, --help          show this help`;
 
 function positiveNumber(flag: string, value: string | undefined, allowZero = false): number {
   const n = Number(value);
@@ -40,6 +42,7 @@ export function parseArgs(argv: string[]): BenchArgs | { exit: number; message: 
     connections: 50,
     only: [...PEER_NAMES],
     skipDownload: false,
+    downloadRuns: 3,
     jsonPath: null,
   };
   try {
@@ -74,6 +77,9 @@ export function parseArgs(argv: string[]): BenchArgs | { exit: number; message: 
           args.only = PEER_NAMES.filter((n) => names.includes(n));
           break;
         }
+        case "--download-runs":
+          args.downloadRuns = Math.round(positiveNumber(flag, value()));
+          break;
         case "--skip-download":
           args.skipDownload = true;
           break;

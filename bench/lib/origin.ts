@@ -3,7 +3,8 @@
  * a 100-byte body at `/` and a sparse 1 GiB file at `/big`.
  */
 
-import { type Listening, makeTempDir, runCommand, startOnFreePort } from "./processes.ts";
+import { type Listening, startOnFreePort } from "./listeners.ts";
+import { makeTempDir, runCommand } from "./processes.ts";
 
 export const SMALL_BODY_BYTES = 100;
 export const BIG_FILE_BYTES = 1024 * 1024 * 1024;

@@ -3,13 +3,8 @@
  * result is the reason it has to be skipped) and started any number of times on a free port.
  */
 
-import {
-  commandExists,
-  type Listening,
-  makeTempDir,
-  runCommand,
-  startOnFreePort,
-} from "./processes.ts";
+import { type Listening, startOnFreePort } from "./listeners.ts";
+import { commandExists, makeTempDir, runCommand } from "./processes.ts";
 
 export interface StartOptions {
   /** Stream bodies above 1 MiB instead of buffering them (the download test). */

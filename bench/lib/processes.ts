@@ -4,7 +4,7 @@
  * Processes are ended by pid, walking the child's own process tree, never by name.
  */
 
-import { descendants, listenerPidInTree, portHasListener } from "./proc_stats.ts";
+import { descendants } from "./proc_stats.ts";
 
 const OUTPUT_TAIL_CHARS = 8192;
 
@@ -217,14 +217,6 @@ export function onPath(cmd: string): boolean {
   return false;
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
-export function pickFreePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 let handlersInstalled = false;
 
 /** On SIGINT/SIGTERM: kill everything we started, remove temp dirs, exit 130/143. */
@@ -243,62 +235,4 @@ export function installSignalCleanup(): void {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Waits until a process of `service`'s tree listens on `port`; returns that process's pid. */
-export async function waitForListener(
-  service: Service,
-  port: number,
-  timeoutMs: number,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const pid = listenerPidInTree(service.pid, port);
-    if (pid !== null) return pid;
-    if (service.exited) {
-      throw new Error(
-        `${service.name} exited (code ${service.exited.code}) before listening on port ${port}:\n` +
-          service.output(),
-      );
-    }
-    await sleep(100);
-  }
-  const held = portHasListener(port) ? " (the port is held by another process)" : "";
-  throw new Error(
-    `${service.name} did not listen on port ${port} within ${timeoutMs} ms${held}:\n` +
-      service.output(),
-  );
-}
-
-export interface Listening {
-  service: Service;
-  port: number;
-  /** The process that owns the listening socket: the one to measure. */
-  pid: number;
-}
-
-/**
- * Starts a server on a port picked here; when another process grabs the port between picking
- * and binding (other people run servers on this machine), tries again on a new port.
- */
-export async function startOnFreePort(
-  name: string,
-  command: (port: number) => { cmd: string; args: string[]; opts?: SpawnOptions },
-  timeoutMs: number,
-): Promise<Listening> {
-  let lastError: unknown = null;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = pickFreePort();
-    const { cmd, args, opts } = command(port);
-    const service = spawnService(name, cmd, args, opts);
-    try {
-      const pid = await waitForListener(service, port, timeoutMs);
-      return { service, port, pid };
-    } catch (e) {
-      lastError = e;
-      await stopService(service);
-      if (!portHasListener(port)) break;
-    }
-  }
-  throw lastError;
 }

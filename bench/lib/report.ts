@@ -18,12 +18,15 @@ export interface RpsRow {
 export interface DownloadRow {
   peer: PeerName;
   error: string | null;
+  /** Best of the runs, MB/s (10^6 bytes). */
   megabytesPerSecond: number | null;
+  runsMegabytesPerSecond: number[];
+  /** Duration of the best run. */
   seconds: number | null;
   ratioToDirect: number | null;
   /** Proxy VmRSS just before the download, MiB. */
   idleRssMiB: number | null;
-  /** Proxy VmHWM after the download, MiB. */
+  /** Proxy VmHWM after the downloads, MiB. */
   peakRssMiB: number | null;
 }
 
@@ -107,13 +110,14 @@ export function ratioTable(rows: RatioRow[]): string {
 
 export function downloadTable(rows: DownloadRow[]): string {
   return table(
-    ["peer", "MB/s", "x direct", "seconds", "idle RSS MiB", "peak RSS MiB"],
+    ["peer", "MB/s", "x direct", "seconds", "all runs MB/s", "idle RSS MiB", "peak RSS MiB"],
     rows.map((r) =>
-      r.error !== null ? [r.peer, "failed", "", "", "", ""] : [
+      r.error !== null ? [r.peer, "failed", "", "", "", "", ""] : [
         r.peer,
         fmt(r.megabytesPerSecond, 0),
         fmt(r.ratioToDirect, 2),
         fmt(r.seconds, 2),
+        r.runsMegabytesPerSecond.map((v) => v.toFixed(0)).join(" "),
         fmt(r.idleRssMiB, 1),
         fmt(r.peakRssMiB, 1),
       ]

@@ -5,13 +5,8 @@
  * client connection to a tunnel child layer (`NextLayer`).
  */
 import { Server } from "../../core/flow/connection.ts";
-import {
-  CloseConnection,
-  type Command,
-  type Connection,
-  OpenConnection,
-  RequestWakeup,
-} from "../commands.ts";
+import { CloseConnection, type Command, type Connection, RequestWakeup } from "../commands.ts";
+import { ConnectorDone, ServerConnector } from "../server_connector.ts";
 import {
   CommandCompleted,
   ConnectionClosed,
@@ -50,8 +45,8 @@ export class HttpLayer extends Layer {
   readonly #clients = new Map<Connection, Http1Client>();
   readonly #streams = new Map<number, HttpStream>();
   /** Which stream waits for the reply to a command it yielded. */
-  readonly #sources = new Map<Command, HttpStream>();
-  readonly #opening = new Map<Command, PendingOpen>();
+  readonly #sources = new Map<Command, HttpStream | ServerConnector>();
+  readonly #connectors = new Map<ServerConnector, PendingOpen>();
   #tunnel: Layer | null = null;
 
   constructor(
@@ -87,29 +82,12 @@ export class HttpLayer extends Layer {
       }
       return;
     }
-    if (event instanceof CommandCompleted) {
-      const opening = this.#opening.get(event.command);
-      if (opening !== undefined) {
-        this.#opening.delete(event.command);
-        const error = event.reply as string | null;
-        if (error !== null) this.#clients.delete(opening.client.conn);
-        yield* this.#toStream(
-          opening.stream,
-          new CommandCompleted(opening.request, [opening.client.conn, error]),
-        );
-        return;
-      }
-      const stream = this.#sources.get(event.command);
-      if (stream === undefined) return;
+    if (event instanceof CommandCompleted || event instanceof Wakeup) {
+      const source = this.#sources.get(event.command);
+      if (source === undefined) return;
       this.#sources.delete(event.command);
-      yield* this.#toStream(stream, event);
-      return;
-    }
-    if (event instanceof Wakeup) {
-      const stream = this.#sources.get(event.command);
-      if (stream === undefined) return;
-      this.#sources.delete(event.command);
-      yield* this.#toStream(stream, event);
+      if (source instanceof ServerConnector) yield* this.#toConnector(source, event);
+      else yield* this.#toStream(source, event);
     }
   }
 
@@ -159,22 +137,49 @@ export class HttpLayer extends Layer {
 
   *#getConnection(stream: HttpStream, request: GetHttpConnection): CommandGenerator {
     const [host, port] = request.address;
+    const matches = (server: Server) =>
+      server.address !== null && server.address[0] === host && server.address[1] === port &&
+      server.tls === request.tls;
     for (const client of this.#clients.values()) {
-      const address = client.conn.address;
-      if (client.idle && address !== null && address[0] === host && address[1] === port) {
+      if (client.idle && matches(client.conn)) {
         const reply: GetHttpConnectionReply = [client.conn, null];
         yield* this.#toStream(stream, new CommandCompleted(request, reply));
         return;
       }
     }
+    // A connection the layers below us already opened (e.g. the TLS layer, to learn the
+    // server's certificate) is used for the first request that fits it.
+    const existing = this.context.server;
+    if (existing.connected && !this.#clients.has(existing) && matches(existing)) {
+      this.#clients.set(existing, new Http1Client(this.context, existing));
+      yield* this.#toStream(stream, new CommandCompleted(request, [existing, null]));
+      return;
+    }
     const server = new Server({ address: [host, port] });
-    server.tls = request.tls;
+    if (request.tls) server.sni = host;
     const client = new Http1Client(this.context, server);
     this.#clients.set(server, client);
-    const open = new OpenConnection(server);
-    open.claimedBy = this; // routed by us: the HTTP layer must not pause on it
-    this.#opening.set(open, { stream, request, client });
-    yield open;
+    const context = this.context.fork();
+    context.server = server;
+    const connector = new ServerConnector(context, server, request.tls);
+    this.#connectors.set(connector, { stream, request, client });
+    yield* this.#toConnector(connector, new Start());
+  }
+
+  /** Runs a connector step; its blocking commands come back to it through `#sources`. */
+  *#toConnector(connector: ServerConnector, event: Event): CommandGenerator {
+    for (const command of connector.handleEvent(event)) {
+      if (command instanceof ConnectorDone) {
+        const pending = this.#connectors.get(connector)!;
+        this.#connectors.delete(connector);
+        if (command.error !== null) this.#clients.delete(pending.client.conn);
+        const reply: GetHttpConnectionReply = [pending.client.conn, command.error];
+        yield* this.#toStream(pending.stream, new CommandCompleted(pending.request, reply));
+      } else {
+        if (command.blocking) this.#sources.set(command, connector);
+        yield command;
+      }
+    }
   }
 
   *#switchToTunnel(command: SwitchToTunnel): CommandGenerator {

@@ -89,7 +89,7 @@ export class HttpStream extends Layer {
     if (this.mode.kind === "transparent") {
       request.host = this.mode.address[0];
       request.port = this.mode.address[1];
-      request.scheme = "http";
+      request.scheme = this.context.client.tls ? "https" : "http";
     }
     server.address = [request.host, request.port];
     if (request.method === "CONNECT") {

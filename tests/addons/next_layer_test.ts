@@ -4,6 +4,7 @@ import { Server } from "../../core/flow/connection.ts";
 import { HttpLayer } from "../../layers/http/http_layer.ts";
 import { NextLayer, NextLayerData } from "../../layers/next_layer.ts";
 import { TcpLayer } from "../../layers/tcp.ts";
+import { ClientTlsLayer } from "../../layers/tls.ts";
 import type { LayerOptions } from "../../layers/context.ts";
 import { bytes } from "../playbook.ts";
 import { tctx } from "../tctx.ts";
@@ -41,7 +42,7 @@ Deno.test("in a tunnel: wait for data, then HTTP, TCP or passthrough", () => {
   const serverFirst = decideNextLayer(tunnelData("", {}, "220 smtp ready\r\n"));
   strictEqual(serverFirst instanceof TcpLayer, true);
   const tls = decideNextLayer(tunnelData("\x16\x03\x01\x02\x00"));
-  strictEqual(tls instanceof TcpLayer && tls.ignore, true);
+  strictEqual(tls instanceof ClientTlsLayer, true);
 });
 
 Deno.test("ignore_hosts / allow_hosts / tcp_hosts / rawtcp", () => {

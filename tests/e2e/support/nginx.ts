@@ -2,7 +2,9 @@
  * An nginx origin on a free loopback port, configured in a temp dir:
  *   /       200 "hello from nginx\n"
  *   /echo   200 "$request_method $request_uri $http_x_test\n"
+ *   /empty  200 with an empty body (Content-Length: 0)
  *   /big    a generated 5 MiB file (`bigSha256` is its digest)
+ * The same locations are served over TLS on `tlsPort` (self-signed certificate for 127.0.0.1).
  * `stop()` kills nginx and removes the dir.
  */
 
@@ -10,6 +12,7 @@ export const BIG_SIZE = 5 * 1024 * 1024;
 
 export interface Nginx {
   port: number;
+  tlsPort: number;
   dir: string;
   bigSha256: string;
   url(path: string): string;
@@ -58,7 +61,7 @@ async function canConnect(port: number): Promise<boolean> {
   }
 }
 
-function config(dir: string, port: number): string {
+function config(dir: string, port: number, tlsPort: number): string {
   const user = Deno.uid() === 0 ? "user root;" : "";
   return `
 ${user}
@@ -77,10 +80,14 @@ http {
   keepalive_requests 100000;
   server {
     listen 127.0.0.1:${port};
+    listen 127.0.0.1:${tlsPort} ssl;
+    ssl_certificate ${dir}/cert.pem;
+    ssl_certificate_key ${dir}/key.pem;
     server_name localhost;
     default_type text/plain;
     location = / { return 200 "hello from nginx\\n"; }
     location = /echo { return 200 "$request_method $request_uri $http_x_test\\n"; }
+    location = /empty { return 200 ""; }
     location = /big {
       default_type application/octet-stream;
       alias ${dir}/big.bin;
@@ -90,9 +97,47 @@ http {
 `;
 }
 
-async function tryStart(dir: string): Promise<{ port: number; child: Deno.ChildProcess } | null> {
+interface Started {
+  port: number;
+  tlsPort: number;
+  child: Deno.ChildProcess;
+}
+
+async function makeCertificate(dir: string): Promise<void> {
+  const out = await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`openssl failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+async function tryStart(dir: string): Promise<Started | null> {
   const port = freePort();
-  await Deno.writeTextFile(`${dir}/nginx.conf`, config(dir, port));
+  let tlsPort = freePort();
+  while (tlsPort === port) tlsPort = freePort();
+  await Deno.writeTextFile(`${dir}/nginx.conf`, config(dir, port, tlsPort));
   const child = new Deno.Command("nginx", {
     args: ["-p", dir, "-c", `${dir}/nginx.conf`, "-e", `${dir}/error.log`],
     stdin: "null",
@@ -106,7 +151,7 @@ async function tryStart(dir: string): Promise<{ port: number; child: Deno.ChildP
   });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !exited) {
-    if (await canConnect(port)) return { port, child };
+    if ((await canConnect(port)) && (await canConnect(tlsPort))) return { port, tlsPort, child };
     await sleep(25);
   }
   if (!exited) {
@@ -125,7 +170,8 @@ export async function startNginx(): Promise<Nginx> {
     const big = pseudoRandomBytes(BIG_SIZE);
     await Deno.writeFile(`${dir}/big.bin`, big, { mode: 0o644 });
     const bigSha256 = await sha256Hex(big);
-    let started: { port: number; child: Deno.ChildProcess } | null = null;
+    await makeCertificate(dir);
+    let started: Started | null = null;
     for (let attempt = 0; attempt < 3 && started === null; attempt++) {
       started = await tryStart(dir);
     }
@@ -133,7 +179,7 @@ export async function startNginx(): Promise<Nginx> {
       const log = await Deno.readTextFile(`${dir}/error.log`).catch(() => "");
       throw new Error(`nginx failed to start:\n${log}`);
     }
-    const { port, child } = started;
+    const { port, tlsPort, child } = started;
     let stopped: Promise<void> | null = null;
     const stop = () => {
       stopped ??= (async () => {
@@ -162,6 +208,7 @@ export async function startNginx(): Promise<Nginx> {
     };
     return {
       port,
+      tlsPort,
       dir,
       bigSha256,
       url: (path: string) => `http://127.0.0.1:${port}${path}`,

@@ -117,17 +117,29 @@ export class ProxyProcess {
     this.#status = child.status.then((s) => (this.#exited = s));
   }
 
-  /** Starts the proxy and waits until it listens (at most `timeoutMs`). */
-  static async start(args: readonly string[] = [], timeoutMs = 15_000): Promise<ProxyProcess> {
+  /**
+   * Starts the proxy and waits until it listens (at most `timeoutMs`): by the "listening at"
+   * line, or, with `port` (for quiet runs that print no such line), by connecting to it.
+   */
+  static async start(
+    args: readonly string[] = [],
+    options: { timeoutMs?: number; port?: number } = {},
+  ): Promise<ProxyProcess> {
+    const timeoutMs = options.timeoutMs ?? 15_000;
     const hasConfdir = args.some((a) => a.startsWith("confdir="));
     const confdir = hasConfdir ? null : await Deno.makeTempDir({ prefix: "mitmdeno-e2e-conf-" });
-    const fullArgs = ["--listen-host", "127.0.0.1", "-p", "0"];
+    const fullArgs = ["--listen-host", "127.0.0.1", "-p", String(options.port ?? 0)];
     if (confdir !== null) fullArgs.push("--set", `confdir=${confdir}`);
     fullArgs.push(...args);
     const proxy = new ProxyProcess(commandFor(fullArgs).spawn(), confdir);
     try {
-      const line = await proxy.waitForLine(LISTENING, timeoutMs);
-      proxy.port = Number(LISTENING.exec(line)![1]);
+      if (options.port === undefined) {
+        const line = await proxy.waitForLine(LISTENING, timeoutMs);
+        proxy.port = Number(LISTENING.exec(line)![1]);
+      } else {
+        await proxy.#waitForPort(options.port, timeoutMs);
+        proxy.port = options.port;
+      }
       return proxy;
     } catch (e) {
       const exit = await proxy.kill();
@@ -136,6 +148,20 @@ export class ProxyProcess {
           `exit ${exit.code}\nstdout:\n${exit.stdout}\nstderr:\n${exit.stderr}`,
       );
     }
+  }
+
+  async #waitForPort(port: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.#exited !== null) throw new Error("proxy exited");
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    throw new Error(`port ${port} not accepting connections within ${timeoutMs} ms`);
   }
 
   get url(): string {
@@ -276,4 +302,12 @@ export function flowLineRegExp(method: string, url: string, suffix = ""): RegExp
 
 export function startProxy(args: readonly string[] = []): Promise<ProxyProcess> {
   return ProxyProcess.start(args);
+}
+
+/** A port that was free a moment ago (for runs that must be told their port). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
 }

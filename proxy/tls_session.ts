@@ -1,0 +1,197 @@
+/**
+ * A TLS engine bound to one socket, in the style of a memory BIO: raw bytes read from the
+ * socket are fed in, ciphertext the engine produces is written to the socket, and
+ * plaintext comes out as callbacks. Built on node:tls `TLSSocket` over a JS Duplex that we
+ * drive asynchronously (deno-facts §1: a synchronous in-memory pair crashes on failed
+ * handshakes; pushing from the socket's read loop does not).
+ */
+import { Buffer } from "node:buffer";
+import { Duplex } from "node:stream";
+import * as tls from "node:tls";
+import type { TlsHandshakeResult, TlsSettings } from "../layers/tls_settings.ts";
+
+/** Where the session's ciphertext goes: the raw socket. */
+export interface RawSink {
+  write(data: Uint8Array): void;
+  closeWrite(): void;
+}
+
+export interface TlsSessionCallbacks {
+  onPlaintext(data: Uint8Array): void;
+  /** The TLS stream ended (close_notify or EOF), with an error message if it broke. */
+  onEnd(error: string | null): void;
+}
+
+/** Secure contexts are costly to build; cache them by certificate (bounded). */
+const CONTEXTS = new Map<string, tls.SecureContext>();
+const CONTEXT_CACHE_SIZE = 256;
+
+function serverContext(
+  certChainPem: string,
+  keyPem: string,
+  settings: TlsSettings,
+): tls.SecureContext {
+  const key = `${settings.minVersion ?? ""}|${settings.maxVersion ?? ""}|${
+    settings.ciphers ?? ""
+  }|${certChainPem}`;
+  let context = CONTEXTS.get(key);
+  if (context === undefined) {
+    context = tls.createSecureContext({
+      cert: certChainPem,
+      key: keyPem,
+      minVersion: settings.minVersion,
+      maxVersion: settings.maxVersion,
+      ciphers: settings.ciphers,
+    });
+    if (CONTEXTS.size >= CONTEXT_CACHE_SIZE) CONTEXTS.delete(CONTEXTS.keys().next().value!);
+    CONTEXTS.set(key, context);
+  }
+  return context;
+}
+
+function pemOf(raw: Uint8Array): string {
+  const b64 = Buffer.from(raw).toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+/** The peer's chain, leaf first, from node's detailed certificate object. */
+function peerChain(socket: tls.TLSSocket): string[] {
+  const chain: string[] = [];
+  let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
+  const seen = new Set<string>();
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(pemOf(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
+export class TlsSession {
+  readonly handshake: Promise<TlsHandshakeResult>;
+  readonly #raw: Duplex;
+  readonly #socket: tls.TLSSocket;
+  #ended = false;
+  #established = false;
+  readonly #callbacks: TlsSessionCallbacks;
+  readonly #settle: (result: TlsHandshakeResult) => void;
+
+  constructor(readonly sink: RawSink, settings: TlsSettings, callbacks: TlsSessionCallbacks) {
+    this.#raw = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        sink.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice());
+        done();
+      },
+      final(done) {
+        sink.closeWrite();
+        done();
+      },
+    });
+    let settle!: (result: TlsHandshakeResult) => void;
+    this.handshake = new Promise((resolve) => (settle = resolve));
+    this.#settle = settle;
+    const fail = (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!this.#established) settle({ ok: false, error: message });
+      this.#end(message);
+    };
+    const succeed = () => {
+      this.#established = true;
+      const socket = this.#socket;
+      const cipher = socket.getCipher();
+      settle({
+        ok: true,
+        alpn: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
+        tlsVersion: socket.getProtocol() ?? null,
+        cipher: cipher?.name ?? null,
+        peerCertificates: settings.side === "client" ? peerChain(socket) : [],
+        authorized: socket.authorized,
+      });
+    };
+    this.#callbacks = callbacks;
+    try {
+      if (settings.side === "server") {
+        const context = serverContext(settings.certChainPem, settings.keyPem, settings);
+        const alpn = settings.alpn;
+        this.#socket = new tls.TLSSocket(this.#raw as unknown as import("node:net").Socket, {
+          isServer: true,
+          secureContext: context,
+          // An SNICallback is required for ALPNCallback to work in Deno (deno-facts §1).
+          SNICallback: (_name: string, cb: (err: Error | null, ctx: tls.SecureContext) => void) =>
+            cb(null, context),
+          ...(alpn !== null ? { ALPNCallback: () => alpn } : {}),
+        } as tls.TLSSocketOptions);
+        this.#socket.once("secure", succeed);
+        // Replay the ClientHello only after the engine has started: bytes that are already
+        // buffered when TLSSocket._start runs are processed synchronously there, and a failing
+        // handshake then throws an uncaught TypeError in Deno 2.9.6 (deno-facts §1).
+        if (settings.prefix.length > 0) {
+          const prefix = Buffer.from(settings.prefix);
+          setTimeout(() => this.feed(prefix), 0);
+        }
+      } else {
+        this.#socket = tls.connect({
+          socket: this.#raw as unknown as import("node:net").Socket,
+          servername: settings.sni ?? undefined,
+          ALPNProtocols: settings.alpnOffers.length > 0 ? [...settings.alpnOffers] : undefined,
+          rejectUnauthorized: settings.verify,
+          ca: settings.caPem ? [...tls.rootCertificates, settings.caPem] : undefined,
+          cert: settings.clientCertPem,
+          key: settings.clientKeyPem,
+          minVersion: settings.minVersion,
+          maxVersion: settings.maxVersion,
+          ciphers: settings.ciphers,
+          checkServerIdentity: (_host, cert) =>
+            tls.checkServerIdentity(settings.sni ?? settings.verifyHost, cert),
+        });
+        this.#socket.once("secureConnect", succeed);
+      }
+    } catch (e) {
+      this.#socket = undefined as unknown as tls.TLSSocket;
+      settle({ ok: false, error: e instanceof Error ? e.message : String(e) });
+      this.#ended = true;
+      return;
+    }
+    this.#socket.on("data", (chunk: Buffer) => {
+      callbacks.onPlaintext(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    });
+    this.#socket.on("error", fail);
+    this.#socket.on("end", () => this.#end(null));
+    this.#socket.on("close", () => this.#end(null));
+  }
+
+  #end(error: string | null): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#established) this.#callbacks.onEnd(error);
+    else this.#settle({ ok: false, error: error ?? "connection closed during the TLS handshake" });
+  }
+
+  /** Raw bytes from the socket. */
+  feed(data: Uint8Array): void {
+    if (!this.#ended) this.#raw.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  /** The socket reached EOF. */
+  feedEof(): void {
+    this.#raw.push(null);
+  }
+
+  write(plaintext: Uint8Array): void {
+    if (!this.#ended) {
+      this.#socket.write(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength));
+    }
+  }
+
+  /** Sends close_notify and shuts the write side. */
+  end(): void {
+    if (this.#socket && !this.#socket.destroyed) this.#socket.end();
+  }
+
+  destroy(): void {
+    this.#ended = true;
+    this.#socket?.destroy();
+    this.#raw.destroy();
+  }
+}
