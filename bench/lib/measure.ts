@@ -5,7 +5,7 @@ import { BIG_FILE_BYTES, type Origin, SMALL_BODY_BYTES } from "./origin.ts";
 import type { Peer } from "./peers.ts";
 import { CLOCK_TICKS_PER_SECOND, cpuTicks, memoryStatus } from "./proc_stats.ts";
 import type { Listening } from "./listeners.ts";
-import { stopService } from "./processes.ts";
+import { sleep, stopService } from "./processes.ts";
 import type { DownloadRow, RpsRow } from "./report.ts";
 import { runWrk, type WrkOptions } from "./wrk.ts";
 
@@ -21,6 +21,27 @@ const KIB_PER_MIB = 1024;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * One 100-byte GET through the proxy must succeed before measuring. A failure is printed and
+ * retried twice, so one flaky first request does not drop the whole peer.
+ */
+async function checkProxyAnswers(
+  name: string,
+  ctx: MeasureContext,
+  proxyPort: number | null,
+): Promise<void> {
+  const url = `http://127.0.0.1:${ctx.origin.port}/`;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await smokeCheck(url, proxyPort, SMALL_BODY_BYTES);
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.warn(`[${name}] WARNING: check request ${attempt} failed: ${errorText(e)}`);
+      await sleep(500);
+    }
+  }
 }
 
 /** Direct when `peer` is null: wrk talks to nginx itself. */
@@ -42,8 +63,7 @@ export async function measureRps(peer: Peer | null, ctx: MeasureContext): Promis
       proxy = await peer.start({ streamLargeBodies: false });
       console.log(`[${name}] listening on 127.0.0.1:${proxy.port} (measured pid ${proxy.pid})`);
     }
-    const originUrl = `http://127.0.0.1:${ctx.origin.port}/`;
-    await smokeCheck(originUrl, proxy?.port ?? null, SMALL_BODY_BYTES);
+    await checkProxyAnswers(name, ctx, proxy?.port ?? null);
     const target = {
       connectPort: proxy?.port ?? ctx.origin.port,
       originPort: ctx.origin.port,
@@ -101,7 +121,7 @@ export async function measureDownload(
     if (peer !== null) {
       proxy = await peer.start({ streamLargeBodies: true });
       // A first small request, so "idle" includes the code paths a request loads.
-      await smokeCheck(`http://127.0.0.1:${ctx.origin.port}/`, proxy.port, SMALL_BODY_BYTES);
+      await checkProxyAnswers(name, ctx, proxy.port);
       row.idleRssMiB = memoryStatus(proxy.pid).vmRssKb / KIB_PER_MIB;
     }
     // Best of N: one download takes ~2 s, so a single run is at the mercy of other load.
