@@ -11,7 +11,7 @@
  * ```ts
  * import { encode, Float } from "./encode.ts";
  * const out = new TextDecoder().decode(encode({ a: 1, b: new Float(2) }));
- * if (out !== "18:1:b;4:2.0^1:a;1:1#}") throw new Error(out);
+ * if (out !== "18:1:b;3:2.0^1:a;1:1#}") throw new Error(out);
  * ```
  */
 import { pythonFloatRepr } from "./float_repr.ts";
