@@ -142,25 +142,25 @@ export class TlsConfig {
     );
   }
 
-  async configure(updated: ReadonlySet<string>): Promise<void> {
+  configure(updated: ReadonlySet<string>): void {
     const options = this.#options!;
     if (
       updated.has("ssl_verify_upstream_trusted_ca") ||
       updated.has("ssl_verify_upstream_trusted_confdir")
     ) {
-      this.#trustedCa = await this.#loadTrust(options);
+      this.#trustedCa = this.#loadTrust(options);
     }
   }
 
-  async #loadTrust(options: Options): Promise<string | undefined> {
+  #loadTrust(options: Options): string | undefined {
     const parts: string[] = [];
     const file = options.get("ssl_verify_upstream_trusted_ca") as string | null;
     const dir = options.get("ssl_verify_upstream_trusted_confdir") as string | null;
     try {
-      if (file !== null) parts.push(await this.files.readText(file));
+      if (file !== null) parts.push(this.files.readText(file));
       if (dir !== null) {
-        for (const path of await this.files.listDir(dir)) {
-          parts.push(await this.files.readText(path));
+        for (const path of this.files.listDir(dir)) {
+          parts.push(this.files.readText(path));
         }
       }
     } catch (e) {

@@ -17,7 +17,7 @@ function error(s: string | Uint8Array): string {
 
 Deno.test("decodes every tag", () => {
   deepStrictEqual(value("5:hello,"), ascii("hello"));
-  strictEqual(value("5:h\u00c3\u00a9llo;".replace("h\u00c3\u00a9llo", "hélo")), "hélo");
+  strictEqual(value("5:hélo;"), "hélo");
   strictEqual(value("3:-12#"), -12);
   strictEqual(value("2:+5#"), 5);
   strictEqual(value("4:1.25^"), 1.25);
@@ -29,7 +29,7 @@ Deno.test("decodes every tag", () => {
   deepStrictEqual(value("19:5:12345#4:true!1:0#]"), [12345, true, 0]);
   deepStrictEqual(value("0:]"), []);
   deepStrictEqual(value("0:}"), {});
-  deepStrictEqual(value("010:3:abc;0:]}"), { abc: [] });
+  deepStrictEqual(value("09:3:abc;0:]}"), { abc: [] });
 });
 
 Deno.test("dict keys: str or (old files) bytes; key order is kept as read", () => {
@@ -47,20 +47,32 @@ Deno.test("a __proto__ key is an ordinary key", () => {
 });
 
 Deno.test("errors name the byte offset and the problem", () => {
-  strictEqual(error("5:hello"), "invalid tnetstring at byte 0: length 5 runs past the end of the enclosing value (5 left)");
+  strictEqual(
+    error("5:hello"),
+    "invalid tnetstring at byte 0: length 5 runs past the end of the enclosing value (5 left)",
+  );
   strictEqual(error("5x"), "invalid tnetstring at byte 1: expected ':' after length, got \"x\"");
-  strictEqual(error(":x,"), "invalid tnetstring at byte 0: expected a length digit, got \":\"");
-  strictEqual(error("1234567890123:"), "invalid tnetstring at byte 0: length prefix longer than 12 digits");
-  strictEqual(error("2:ab?"), "invalid tnetstring at byte 4: unknown type tag \"?\"");
-  strictEqual(error("2:ab#"), "invalid tnetstring at byte 4: invalid integer literal \"ab\"");
-  strictEqual(error("1:x^"), "invalid tnetstring at byte 3: invalid float literal \"x\"");
-  strictEqual(error("3:yes!"), "invalid tnetstring at byte 5: invalid boolean literal \"yes\"");
+  strictEqual(error(":x,"), 'invalid tnetstring at byte 0: expected a length digit, got ":"');
+  strictEqual(
+    error("1234567890123:"),
+    "invalid tnetstring at byte 0: length prefix longer than 12 digits",
+  );
+  strictEqual(error("2:ab?"), 'invalid tnetstring at byte 4: unknown type tag "?"');
+  strictEqual(error("2:ab#"), 'invalid tnetstring at byte 4: invalid integer literal "ab"');
+  strictEqual(error("1:x^"), 'invalid tnetstring at byte 3: invalid float literal "x"');
+  strictEqual(error("3:yes!"), 'invalid tnetstring at byte 5: invalid boolean literal "yes"');
   strictEqual(error("1:x~"), "invalid tnetstring at byte 3: null must have an empty payload");
   strictEqual(error("8:1:a;1:1#]x"), "invalid tnetstring at byte 11: 1 bytes after the value");
   strictEqual(error("4:1:a;}"), "invalid tnetstring at byte 6: dict key without a value");
   strictEqual(error("8:1:1#1:1#}"), "invalid tnetstring at byte 2: dict key must be a string");
-  strictEqual(error("6:3:abc,]"), "invalid tnetstring at byte 2: length 3 runs past the end of the enclosing value (2 left)");
-  strictEqual(error(new Uint8Array([0x32, 0x3a, 0xff, 0xfe, 0x3b])), "invalid tnetstring at byte 2: string is not valid UTF-8");
+  strictEqual(
+    error("6:4:abc,]"),
+    "invalid tnetstring at byte 2: length 4 runs past the end of the enclosing value (4 left)",
+  );
+  strictEqual(
+    error(new Uint8Array([0x32, 0x3a, 0xff, 0xfe, 0x3b])),
+    "invalid tnetstring at byte 2: string is not valid UTF-8",
+  );
   strictEqual(error(""), "invalid tnetstring at byte 0: empty input");
 });
 

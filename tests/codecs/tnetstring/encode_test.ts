@@ -1,7 +1,12 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
 import { decode } from "../../../codecs/tnetstring/decode.ts";
-import { encode, type EncodableValue, type EncodeOptions, Float } from "../../../codecs/tnetstring/encode.ts";
+import {
+  type EncodableValue,
+  encode,
+  type EncodeOptions,
+  Float,
+} from "../../../codecs/tnetstring/encode.ts";
 import { ascii, text, tnetValue } from "./tnet_arbitraries.ts";
 
 const enc = (v: EncodableValue, options?: EncodeOptions) => text(encode(v, options));
@@ -28,7 +33,10 @@ Deno.test("lists keep their order; dicts are written in reverse insertion order"
   strictEqual(enc([]), "0:]");
   strictEqual(enc({}), "0:}");
   strictEqual(enc({ a: 1, b: [ascii("x")] }), "19:1:b;4:1:x,]1:a;1:1#}");
-  strictEqual(enc({ outer: { first: null, second: 2 } }), "36:5:outer;24:6:second;1:2#5:first;0:~}}");
+  strictEqual(
+    enc({ outer: { first: null, second: 2 } }),
+    "36:5:outer;24:6:second;1:2#5:first;0:~}}",
+  );
 });
 
 Deno.test("isFloat decides int vs float by path", () => {

@@ -157,6 +157,8 @@ export class RawOrigin {
       } catch {
         return;
       }
+      // Small writes (head, then body) must not wait for delayed ACKs.
+      (conn as Deno.TcpConn).setNoDelay(true);
       const c = new BufferedConn(conn, 30_000);
       this.#conns.add(c);
       const serving: Promise<void> = this.#serve(c, ++this.connectionCount).finally(() => {
