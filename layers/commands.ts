@@ -96,3 +96,11 @@ export class StartTls extends Command {
     return true;
   }
 }
+
+/** Cancel an earlier `RequestWakeup` that is no longer needed (frees its timer at once). */
+export class CancelWakeup extends Command {
+  readonly kind = "CancelWakeup";
+  constructor(readonly wakeup: RequestWakeup) {
+    super();
+  }
+}

@@ -9,6 +9,7 @@ import type { Flow } from "../core/flow/flow.ts";
 import type { HookArgs, HookName } from "../core/hooks.ts";
 import type { LogLevel } from "../core/log.ts";
 import {
+  CancelWakeup,
   CloseConnection,
   type Command,
   type Connection,
@@ -59,7 +60,7 @@ export class ConnectionHandler {
   readonly #tls = new Map<Connection, TlsSession>();
   readonly #queue: Event[] = [];
   #processing = false;
-  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #timers = new Map<RequestWakeup, ReturnType<typeof setTimeout>>();
   #done: Promise<void>;
   #resolveDone!: () => void;
   #failed = false;
@@ -103,7 +104,8 @@ export class ConnectionHandler {
     this.#enqueue(new Start());
     this.#startReading(this.client);
     await this.#done;
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
     this.client.timestamp_end = this.deps.clock.now();
     await this.deps.hooks.trigger("client_disconnected", this.client);
   }
@@ -154,10 +156,13 @@ export class ConnectionHandler {
       this.#log(command.level, command.message);
     } else if (command instanceof RequestWakeup) {
       const timer = setTimeout(() => {
-        this.#timers.delete(timer);
+        this.#timers.delete(command);
         this.#enqueue(new Wakeup(command));
       }, command.delay * 1000);
-      this.#timers.add(timer);
+      this.#timers.set(command, timer);
+    } else if (command instanceof CancelWakeup) {
+      clearTimeout(this.#timers.get(command.wakeup));
+      this.#timers.delete(command.wakeup);
     } else {
       this.#log("error", `unexpected command ${command.kind} reached the connection handler`);
     }

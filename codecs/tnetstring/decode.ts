@@ -7,6 +7,7 @@
  * mitmproxy's reader: leading zeros in lengths, `+`/`-` signs on ints, Python float syntax
  * (`1e-05`, `inf`, `nan`), `,` byte keys in dicts (read as UTF-8 strings).
  */
+import { latin1Decode } from "../bytes.ts";
 import { parsePythonFloat } from "./float_repr.ts";
 import { setKey, TnetstringError, type TnetValue } from "./value.ts";
 
@@ -14,7 +15,6 @@ export const MAX_LENGTH_DIGITS = 12;
 
 const COLON = 0x3a;
 const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
-const LATIN1 = new TextDecoder("latin1");
 const INT_RE = /^[+-]?\d+$/;
 
 export type ParseResult = { value: TnetValue; end: number } | { error: TnetstringError };
@@ -38,7 +38,7 @@ export function showByte(b: number): string {
 }
 
 function ascii(buf: Uint8Array, start: number, end: number): string {
-  return LATIN1.decode(buf.subarray(start, end));
+  return latin1Decode(buf.subarray(start, end));
 }
 
 type Scalar = { value: TnetValue } | { problem: string };

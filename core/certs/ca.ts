@@ -9,17 +9,23 @@
  */
 
 import { parsePem } from "./pem.ts";
-import { pkcs1Pem, readRsaPrivateKey, type RsaPrivateKey, generateRsaKey, certMatchesKey } from "./rsa_key.ts";
+import {
+  certMatchesKey,
+  generateRsaKey,
+  pkcs1Pem,
+  readRsaPrivateKey,
+  type RsaPrivateKey,
+} from "./rsa_key.ts";
 import { RSA_SHA256, x509 } from "./x509.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const CA_EXPIRY_DAYS = 10 * 365;
 
 /** A CA file that cannot be used; the message names the file and what is wrong. */
-export class CaFileError extends Error {
+export class CertFileError extends Error {
   constructor(readonly file: string, readonly problem: string) {
     super(`${file}: ${problem}`);
-    this.name = "CaFileError";
+    this.name = "CertFileError";
   }
 }
 
@@ -45,7 +51,7 @@ export class CertificateAuthority {
   readonly cert: x509.X509Certificate;
   /** The CA certificate as PEM (what `mitmproxy-ca-cert.pem` holds). */
   readonly certPem: string;
-  readonly certDer: Uint8Array;
+  readonly certDer: Uint8Array<ArrayBuffer>;
   /** The private key as PKCS#1 PEM ("BEGIN RSA PRIVATE KEY"), as mitmproxy writes it. Also the
    * key of every generated leaf. */
   readonly keyPem: string;
@@ -102,30 +108,33 @@ export class CertificateAuthority {
 
   /**
    * Loads a CA from PEM text holding an RSA key and one or more certificates, the first being
-   * the CA. Throws `CaFileError` naming `source` if anything is missing, malformed or the key
+   * the CA. Throws `CertFileError` naming `source` if anything is missing, malformed or the key
    * does not belong to the certificate.
    */
   static async fromPem(text: string, options: LoadCaOptions): Promise<CertificateAuthority> {
     const { source } = options;
     const parsed = parsePem(text);
-    if ("error" in parsed) throw new CaFileError(source, parsed.error);
+    if ("error" in parsed) throw new CertFileError(source, parsed.error);
     const certBlocks = parsed.blocks.filter((b) => b.label === "CERTIFICATE");
-    if (certBlocks.length === 0) throw new CaFileError(source, "no CERTIFICATE block found");
+    if (certBlocks.length === 0) throw new CertFileError(source, "no CERTIFICATE block found");
     const keyResult = await readRsaPrivateKey(parsed.blocks, options.passphrase);
     if ("none" in keyResult) {
-      throw new CaFileError(source, "no private key found (expected \"BEGIN RSA PRIVATE KEY\")");
+      throw new CertFileError(source, 'no private key found (expected "BEGIN RSA PRIVATE KEY")');
     }
-    if ("error" in keyResult) throw new CaFileError(source, keyResult.error);
+    if ("error" in keyResult) throw new CertFileError(source, keyResult.error);
     const certs: x509.X509Certificate[] = [];
     for (const [i, block] of certBlocks.entries()) {
       try {
         certs.push(new x509.X509Certificate(block.der));
       } catch (e) {
-        throw new CaFileError(source, `certificate ${i + 1} is malformed (${(e as Error).message})`);
+        throw new CertFileError(
+          source,
+          `certificate ${i + 1} is malformed (${(e as Error).message})`,
+        );
       }
     }
     if (!(await certMatchesKey(certs[0], keyResult.key))) {
-      throw new CaFileError(source, "the private key does not match the CA certificate");
+      throw new CertFileError(source, "the private key does not match the CA certificate");
     }
     const chain = certs.length > 1 ? certs.map(canonicalPem) : [];
     return new CertificateAuthority(certs[0], keyResult.key, chain);
@@ -138,8 +147,9 @@ export class CertificateAuthority {
       throw new RangeError(`key_size must be a multiple of 8 from 1024 to 16384, got ${keySize}`);
     }
     const now = options.now ?? new Date();
+    const notBefore = new Date(now.getTime() - 2 * DAY_MS);
     const key = await generateRsaKey(keySize);
-    const name = [
+    const name: x509.JsonName = [
       { CN: [options.commonName ?? "mitmproxy"] },
       { O: [options.organization ?? "mitmproxy"] },
     ];
@@ -147,8 +157,8 @@ export class CertificateAuthority {
       serialNumber: randomSerial(),
       subject: name,
       issuer: name,
-      notBefore: new Date(now.getTime() - 2 * DAY_MS),
-      notAfter: new Date(now.getTime() + CA_EXPIRY_DAYS * DAY_MS),
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + CA_EXPIRY_DAYS * DAY_MS),
       publicKey: key.keyPair.publicKey,
       signingKey: key.keyPair.privateKey,
       signingAlgorithm: RSA_SHA256,

@@ -44,7 +44,7 @@ function encodeLength(n: number): number[] {
   return [0x80 | bytes.length, ...bytes];
 }
 
-function tlv(tag: number, contents: Uint8Array): Uint8Array {
+function tlv(tag: number, contents: Uint8Array): Uint8Array<ArrayBuffer> {
   const head = Uint8Array.from([tag, ...encodeLength(contents.length)]);
   const out = new Uint8Array(head.length + contents.length);
   out.set(head);
@@ -52,7 +52,7 @@ function tlv(tag: number, contents: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -67,7 +67,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Wraps an RSAPrivateKey (PKCS#1) in a PrivateKeyInfo (PKCS#8). */
-export function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array {
+export function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
   const algorithm = tlv(
     TAG_SEQUENCE,
     concat([tlv(TAG_OID, RSA_ENCRYPTION_OID), Uint8Array.of(TAG_NULL, 0)]),
@@ -82,7 +82,9 @@ export function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array {
  * Unwraps the RSAPrivateKey (PKCS#1) from a PrivateKeyInfo (PKCS#8). Returns
  * `{ notRsa: oidHex }` for other key types and null for malformed DER.
  */
-export function pkcs8ToPkcs1(pkcs8: Uint8Array): Uint8Array | { notRsa: string } | null {
+export function pkcs8ToPkcs1(
+  pkcs8: Uint8Array,
+): Uint8Array<ArrayBuffer> | { notRsa: string } | null {
   const outer = readTlv(pkcs8, 0, pkcs8.length);
   if (!outer || outer.tag !== TAG_SEQUENCE || outer.end !== pkcs8.length) return null;
   const version = readTlv(pkcs8, outer.start, outer.end);

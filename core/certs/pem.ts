@@ -5,7 +5,7 @@ export interface PemBlock {
   label: string;
   /** RFC 1421 headers such as "Proc-Type" (legacy encrypted keys), usually empty. */
   headers: Record<string, string>;
-  der: Uint8Array;
+  der: Uint8Array<ArrayBuffer>;
   /** The block as it appeared in the text, BEGIN to END line. */
   text: string;
 }
@@ -44,7 +44,7 @@ export function pemEncode(label: string, der: Uint8Array): string {
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
-function base64Decode(text: string): Uint8Array {
+function base64Decode(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

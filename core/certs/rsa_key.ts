@@ -12,9 +12,9 @@ import { RSA_SHA256, x509 } from "./x509.ts";
 
 export interface RsaPrivateKey {
   /** RSAPrivateKey DER (PKCS#1). */
-  pkcs1: Uint8Array;
+  pkcs1: Uint8Array<ArrayBuffer>;
   /** PrivateKeyInfo DER (PKCS#8). */
-  pkcs8: Uint8Array;
+  pkcs8: Uint8Array<ArrayBuffer>;
   /** The pair for RSASSA-PKCS1-v1_5 / SHA-256; the public half is derived from the private. */
   keyPair: CryptoKeyPair;
   /** Modulus in base64url (JWK `n`), to compare with a certificate's key. */
@@ -47,7 +47,7 @@ export async function readRsaPrivateKey(
   }
   const encrypted = block.label === "ENCRYPTED PRIVATE KEY" ||
     (block.headers["Proc-Type"] ?? "").includes("ENCRYPTED");
-  let pkcs1: Uint8Array;
+  let pkcs1: Uint8Array<ArrayBuffer>;
   if (encrypted) {
     if (passphrase === undefined || passphrase === "") {
       return { error: "the private key is encrypted; set cert_passphrase to decrypt it" };
@@ -71,7 +71,7 @@ export async function readRsaPrivateKey(
 }
 
 /** Imports PKCS#1 DER into WebCrypto. */
-export async function importRsaPkcs1(pkcs1: Uint8Array): Promise<KeyResult> {
+export async function importRsaPkcs1(pkcs1: Uint8Array<ArrayBuffer>): Promise<KeyResult> {
   const pkcs8 = pkcs1ToPkcs8(pkcs1);
   let privateKey: CryptoKey;
   try {
@@ -97,8 +97,8 @@ export async function generateRsaKey(bits: number): Promise<RsaPrivateKey> {
 
 async function completeKey(
   privateKey: CryptoKey,
-  pkcs1: Uint8Array,
-  pkcs8: Uint8Array,
+  pkcs1: Uint8Array<ArrayBuffer>,
+  pkcs8: Uint8Array<ArrayBuffer>,
 ): Promise<RsaPrivateKey> {
   const jwk = await crypto.subtle.exportKey("jwk", privateKey);
   const publicKey = await crypto.subtle.importKey(
@@ -133,7 +133,7 @@ export function pkcs1Pem(key: RsaPrivateKey): string {
   return pemEncode("RSA PRIVATE KEY", key.pkcs1);
 }
 
-function decryptWithForge(pemText: string, passphrase: string): Uint8Array | null {
+function decryptWithForge(pemText: string, passphrase: string): Uint8Array<ArrayBuffer> | null {
   try {
     const key = forge.pki.decryptRsaPrivateKey(pemText, passphrase);
     if (!key) return null;

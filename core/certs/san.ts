@@ -12,7 +12,6 @@ export interface SanName {
   value: string;
 }
 
-// deno-lint-ignore no-control-regex
 const PLAIN_ASCII_NAME = /^[\x21-\x7e]+$/;
 
 /** Classifies and normalises one host name or address; null if it can't be a SAN. */

@@ -60,7 +60,9 @@ export function alwaysStr(v: StateValue | undefined): StateValue | undefined {
 export function asciiBackslash(v: StateValue | undefined): StateValue | undefined {
   if (!(v instanceof Uint8Array)) return v;
   let out = "";
-  for (const b of v) out += b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+  for (const b of v) {
+    out += b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+  }
   return out;
 }
 

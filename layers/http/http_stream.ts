@@ -12,7 +12,7 @@ import { concatBytes } from "../../codecs/bytes.ts";
 import { Server } from "../../core/flow/connection.ts";
 import { FlowError, KILLED_MESSAGE } from "../../core/flow/flow.ts";
 import { HttpFlow, type Request, type Response } from "../../core/flow/http.ts";
-import { CloseConnection, RequestWakeup } from "../commands.ts";
+import { CancelWakeup, CloseConnection, RequestWakeup } from "../commands.ts";
 import { type Event, Wakeup } from "../events.ts";
 import { type CommandGenerator, Layer, log, runHook } from "../layer.ts";
 import type { Context } from "../context.ts";
@@ -187,6 +187,12 @@ export class HttpStream extends Layer {
     }
   }
 
+  *#stopResponseTimer(): CommandGenerator {
+    if (this.#responseTimer === null) return;
+    yield new CancelWakeup(this.#responseTimer);
+    this.#responseTimer = null;
+  }
+
   *#startResponseTimer(): CommandGenerator {
     const timeout = this.context.options.response_timeout;
     if (timeout > 0) {
@@ -198,6 +204,7 @@ export class HttpStream extends Layer {
   *#onResponseHeaders(event: Event): CommandGenerator {
     if (event instanceof Wakeup) {
       if (event.command !== this.#responseTimer) return;
+      this.#responseTimer = null;
       const timeout = this.context.options.response_timeout;
       if (this.#server !== null) {
         // Tell the server connection the exchange is abandoned: it closes and is not reused.
@@ -212,7 +219,7 @@ export class HttpStream extends Layer {
       return;
     }
     if (!(event instanceof ResponseHeaders)) return;
-    this.#responseTimer = null;
+    yield* this.#stopResponseTimer();
     const flow = this.flow!;
     const response = event.response;
     flow.response = response;
@@ -409,6 +416,7 @@ export class HttpStream extends Layer {
   *#finish(): CommandGenerator {
     if (this.#finished) return;
     this.#finished = true;
+    yield* this.#stopResponseTimer();
     if (this.flow !== null) this.flow.live = false;
     yield new StreamDone(this.streamId);
   }

@@ -48,3 +48,21 @@ Deno.test(`${CLIENTS} concurrent clients x ${REQUESTS} requests all get 200`, as
   assert.equal(exit.code, 0, exit.stderr);
   assert.equal(exit.stderr, "");
 });
+
+Deno.test("500 pipelined requests in one write are all answered in order", async () => {
+  await using nginx = await startNginx();
+  await using proxy = await startProxy(["--flow-detail", "0"]);
+  using conn = await BufferedConn.connect(proxy.port, 30_000);
+  const count = 500;
+  let data = "";
+  for (let i = 0; i < count; i++) data += proxyRequest("GET", nginx.url(`/echo?i=${i}`));
+  await conn.write(data);
+  for (let i = 0; i < count; i++) {
+    const response = await readResponse(conn);
+    assert.equal(response.status, 200);
+    assert.equal(bodyText(response), `GET /echo?i=${i} \n`);
+  }
+  conn.close(); // an open keep-alive connection would hold the shutdown grace period
+  const exit = await proxy.stop();
+  assert.equal(exit.code, 0, exit.stderr);
+});

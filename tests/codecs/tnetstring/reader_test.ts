@@ -69,7 +69,10 @@ Deno.test("errors carry absolute offsets across values and chunks", () => {
   ok(o2.end instanceof TnetstringError);
   strictEqual(o2.end.offset, 6);
   const o3 = readAll([ascii("1:1#\n")]);
-  strictEqual((o3.end as TnetstringError).message, "invalid tnetstring at byte 4: expected a length digit, got 0xa");
+  strictEqual(
+    (o3.end as TnetstringError).message,
+    "invalid tnetstring at byte 4: expected a length digit, got 0xa",
+  );
   const o4 = readAll([ascii("12")]);
   strictEqual((o4.end as TnetstringError).truncated, true);
 });
@@ -131,7 +134,10 @@ Deno.test("property: corrupted input gives values and codec errors, never except
   fc.assert(
     fc.property(
       fc.array(tnetValue, { minLength: 1, maxLength: 4 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
       fc.array(fc.nat(), { maxLength: 10 }),
       (values, mutations, cuts) => {
         const bytes = concatBytes(values.map((v) => encode(v))).slice();
@@ -147,10 +153,14 @@ Deno.test("property: corrupted input gives values and codec errors, never except
 
 Deno.test("property: random bytes never throw", () => {
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 10 }), (b, cuts) => {
-      const o = readAll(chunked(b, cuts), new TnetstringReader({ maxValueSize: 1 << 16 }));
-      ok(o.end === "end" || o.end instanceof TnetstringError);
-    }),
+    fc.property(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.array(fc.nat(), { maxLength: 10 }),
+      (b, cuts) => {
+        const o = readAll(chunked(b, cuts), new TnetstringReader({ maxValueSize: 1 << 16 }));
+        ok(o.end === "end" || o.end instanceof TnetstringError);
+      },
+    ),
     { numRuns: 1000 },
   );
 });
@@ -162,4 +172,25 @@ Deno.test("many one-byte chunks stay linear", () => {
   const o = readAll(chunks);
   strictEqual(o.values.length, 1);
   ok(performance.now() - t0 < 5000);
+});
+
+Deno.test("memory stays bounded by one value, however long the stream", () => {
+  const value = encode({ body: new Uint8Array(5000).fill(1), n: 1 });
+  const reader = new TnetstringReader();
+  let seen = 0;
+  let maxBuffered = 0;
+  // 20 MB in 4 KiB chunks that straddle value boundaries.
+  const stream = concatBytes(Array.from({ length: 16 }, () => value));
+  for (let round = 0; round < 250; round++) {
+    for (let i = 0; i < stream.length; i += 4096) {
+      reader.feed(stream.subarray(i, i + 4096));
+      maxBuffered = Math.max(maxBuffered, reader.buffered);
+      for (let r = reader.next(); r.kind === "value"; r = reader.next()) seen++;
+    }
+  }
+  reader.end();
+  strictEqual(reader.next().kind, "end");
+  strictEqual(seen, 16 * 250);
+  ok(maxBuffered < value.length + 4096, `buffered up to ${maxBuffered}`);
+  strictEqual(reader.offset, stream.length * 250);
 });

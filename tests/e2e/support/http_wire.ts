@@ -2,7 +2,7 @@
  * A small, independent HTTP/1 reader for the e2e tests (deliberately not the proxy's own
  * codecs): heads, Content-Length / chunked / close-delimited bodies and trailers.
  */
-import { BufferedConn, concat, latin1, UnexpectedEof } from "./buffered_conn.ts";
+import { type BufferedConn, concat, UnexpectedEof } from "./buffered_conn.ts";
 
 export type Fields = [string, string][];
 
@@ -33,11 +33,6 @@ export interface WireResponse {
 export function header(fields: Fields, name: string): string | undefined {
   const lower = name.toLowerCase();
   return fields.find(([n]) => n.toLowerCase() === lower)?.[1];
-}
-
-export function headerAll(fields: Fields, name: string): string[] {
-  const lower = name.toLowerCase();
-  return fields.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
 }
 
 export function bodyText(message: { body: Uint8Array }): string {
@@ -181,5 +176,3 @@ export function proxyRequest(
   if (body !== null) lines.push(`Content-Length: ${new TextEncoder().encode(body).length}`);
   return `${lines.join("\r\n")}\r\n\r\n${body ?? ""}`;
 }
-
-export { latin1 };

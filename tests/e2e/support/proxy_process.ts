@@ -233,11 +233,6 @@ export class ProxyProcess {
     return { request, result: this.lines[index + 1] };
   }
 
-  /** Flow request lines ("client: METHOD url") printed so far. */
-  flowLines(): string[] {
-    return this.lines.filter((l) => /^\S+:\d+: [A-Z]+ \S+/.test(l));
-  }
-
   async #finish(): Promise<ProxyExit> {
     const status = await this.#status;
     await Promise.all([this.#stdout.done, this.#stderr.done]);

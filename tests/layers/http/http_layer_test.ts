@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Response } from "../../../core/flow/http.ts";
 import { ConnectionClosed, DataReceived, Wakeup } from "../../../layers/events.ts";
-import { RequestWakeup } from "../../../layers/commands.ts";
+import { CancelWakeup, RequestWakeup } from "../../../layers/commands.ts";
 import {
   bytes,
   checkPlaybook,
@@ -334,6 +334,22 @@ Deno.test("relative-form request in regular mode: 400 explaining the proxy setup
       .out(sendData(ctx.client, (t) => t.startsWith("HTTP/1.1 400 ") && t.includes("HTTP proxy")))
       .out(closeConnection(ctx.client));
   });
+});
+
+Deno.test("finished exchanges leave nothing behind (no per-request retention)", () => {
+  const ctx = tctx({ response_timeout: 30 });
+  const server = serverPlaceholder();
+  const layer = regularHttpLayer(ctx);
+  const pb = playbook(layer, { hooks: false })
+    .in(new DataReceived(ctx.client, bytes(GET_REQUEST)))
+    .out(openConnection(server)).reply(null)
+    .out(sendData(server, GET_UPSTREAM))
+    .out(where("RequestWakeup", (c) => c instanceof RequestWakeup))
+    .in(() => new DataReceived(server.value, bytes(OK_RESPONSE)))
+    .out(where("CancelWakeup", (c) => c instanceof CancelWakeup))
+    .out(sendData(ctx.client, OK_RESPONSE));
+  pb.check();
+  assertEquals(layer.retained, { streams: 0, sources: 0, connectors: 0 });
 });
 
 Deno.test("a server that never answers: 504 after response_timeout", () => {
