@@ -161,10 +161,21 @@ export class ProxyServer {
     if (!(options.get("server") as boolean)) return;
     for (const spec of this.#modeSpecs(options)) {
       const server = new ModeServer(spec, () => this.#deps());
-      const addr = server.listen(
-        options.get("listen_host") as string,
-        options.get("listen_port") as number | null,
-      );
+      let addr: Deno.NetAddr;
+      try {
+        addr = server.listen(
+          options.get("listen_host") as string,
+          options.get("listen_port") as number | null,
+        );
+      } catch (e) {
+        const why = e instanceof Deno.errors.AddrInUse
+          ? "address already in use"
+          : e instanceof Error
+          ? e.message
+          : String(e);
+        this.#logger!.error(`Error starting ${describeMode(spec)} (${spec.fullSpec}): ${why}`);
+        continue;
+      }
       this.#servers.push(server);
       const host = addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "*" : addr.hostname;
       this.#logger!.info(`${describeMode(spec)} listening at ${host}:${addr.port}.`);

@@ -40,10 +40,8 @@ export async function readRsaPrivateKey(
 ): Promise<KeyResult> {
   const block = blocks.find((b) => KEY_LABELS.has(b.label));
   if (!block) return { none: true };
-  if (block.label !== "RSA PRIVATE KEY" && block.label !== "PRIVATE KEY") {
-    if (block.label !== "ENCRYPTED PRIVATE KEY") {
-      return { error: `the private key is a "${block.label}"; only RSA keys are supported` };
-    }
+  if (!["RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY"].includes(block.label)) {
+    return { error: `the private key is a "${block.label}"; only RSA keys are supported` };
   }
   const encrypted = block.label === "ENCRYPTED PRIVATE KEY" ||
     (block.headers["Proc-Type"] ?? "").includes("ENCRYPTED");

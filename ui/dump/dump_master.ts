@@ -10,6 +10,7 @@ import { VERSION } from "../../core/version.ts";
 import { ArgsError, helpText, parseArgs } from "../cli/args.ts";
 import { Dumper } from "./dumper.ts";
 import { termLog } from "./termlog.ts";
+import { ErrorCheck } from "./error_check.ts";
 import { utf8Encode } from "../../codecs/bytes.ts";
 
 function writeStdout(text: string): void {
@@ -45,7 +46,16 @@ function readConfig(master: Master, confdir: string): void {
 export async function runDump(argv: readonly string[]): Promise<number> {
   const master = new Master();
   const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-  master.addons.add(...defaultAddons(master.addons), new Dumper({ write: writeStdout, color }));
+  const errorCheck = new ErrorCheck((errors) => {
+    writeStderr(`mitmdeno dump: start-up failed:\n  ${errors.join("\n  ")}\n`);
+    master.shutdown(1);
+  });
+  master.logger.subscribe(errorCheck.observe);
+  master.addons.add(
+    ...defaultAddons(master.addons),
+    new Dumper({ write: writeStdout, color }),
+    errorCheck,
+  );
   let args;
   try {
     args = parseArgs(argv, master.options);
