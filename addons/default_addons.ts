@@ -6,12 +6,18 @@ import { CoreCommands } from "./core_commands.ts";
 import { coreOptions } from "./core_options.ts";
 import { nextLayerAddon } from "./next_layer.ts";
 import { ProxyServer } from "./proxyserver.ts";
+import { ReadFile } from "./read_file.ts";
+import { Save } from "./save.ts";
+import { TlsConfig } from "./tlsconfig.ts";
 
 export function defaultAddons(hooks: HookRunner): Addon[] {
   return [
     coreOptions,
     new CoreCommands(),
+    new ReadFile(hooks),
+    new Save(),
     new Block(),
+    new TlsConfig(),
     nextLayerAddon as Addon,
     new ProxyServer(hooks),
   ];

@@ -9,6 +9,10 @@ import type { ClientHelloHookData, Loader, TlsHookData } from "../core/hooks.ts"
 import type { Logger } from "../core/log.ts";
 import { OptionsError } from "../core/option_types.ts";
 import type { Options } from "../core/options.ts";
+import { loadOrCreateCa } from "../core/certs/ca_files.ts";
+import { CertStore } from "../core/certs/cert_store.ts";
+import { certProviderFor } from "../core/certs/cert_provider.ts";
+import { expandHome } from "../core/paths.ts";
 import type { Context } from "../layers/context.ts";
 import type {
   TlsClientSideSettings,
@@ -57,7 +61,44 @@ export class TlsConfig {
   #trustedCa: string | undefined;
   #pinnedHosts = new Set<string>();
 
-  constructor(readonly certs: CertProvider, readonly files: TlsFiles) {}
+  #store: CertStore | null = null;
+  readonly certs: CertProvider;
+
+  /** `certs` replaces the CA-backed certificate store (tests); by default it is built at start. */
+  constructor(readonly files: TlsFiles = DENO_TLS_FILES, certs?: CertProvider) {
+    this.certs = certs ?? {
+      getCert: (request) => {
+        if (this.#store === null) throw new Error("the certificate authority is not loaded yet");
+        return certProviderFor(this.#store).getCert(request);
+      },
+    };
+  }
+
+  /** The loaded CA and leaf store (null before `running`, or with a custom provider). */
+  get store(): CertStore | null {
+    return this.#store;
+  }
+
+  /**
+   * Loads the CA from the confdir (creating it on first start) and the `--certs`. A broken
+   * CA file is an error that stops start-up, never a silently new CA.
+   */
+  async running(): Promise<void> {
+    const options = this.#options!;
+    const confdir = expandHome(options.get("confdir") as string);
+    try {
+      const loaded = await loadOrCreateCa(confdir, { keySize: options.get("key_size") as number });
+      for (const warning of loaded.warnings) this.#logger!.warn(warning);
+      if (loaded.created) this.#logger!.info(`Created a new CA in ${confdir}.`);
+      const store = new CertStore(loaded.ca);
+      for (const spec of options.get("certs") as string[]) await store.addCustomCert(spec);
+      this.#store = store;
+    } catch (e) {
+      this.#logger!.error(
+        `Cannot load the certificate authority: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+  }
 
   load(loader: Loader): void {
     this.#options = loader.options;

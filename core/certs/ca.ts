@@ -21,7 +21,7 @@ import { RSA_SHA256, x509 } from "./x509.ts";
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const CA_EXPIRY_DAYS = 10 * 365;
 
-/** A CA file that cannot be used; the message names the file and what is wrong. */
+/** A CA, certificate or key file that cannot be used; the message names the file and the problem. */
 export class CertFileError extends Error {
   constructor(readonly file: string, readonly problem: string) {
     super(`${file}: ${problem}`);

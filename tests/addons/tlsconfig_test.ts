@@ -26,7 +26,7 @@ const FILES: TlsFiles = {
 
 function setup() {
   const master = new Master();
-  const addon = new TlsConfig(FAKE_CERTS, FILES);
+  const addon = new TlsConfig(FILES, FAKE_CERTS);
   master.addons.add(addon);
   master.addons.configureAll();
   return { master, addon };

@@ -83,6 +83,13 @@ Deno.test("HOOKS lists every hook once, in groups, with argument text", () => {
     "tcp_message",
     "tcp_end",
     "tcp_error",
+    "tls_clienthello",
+    "tls_start_client",
+    "tls_start_server",
+    "tls_established_client",
+    "tls_established_server",
+    "tls_failed_client",
+    "tls_failed_server",
   ];
   assert.deepEqual(names, expected);
   for (const h of HOOKS) {

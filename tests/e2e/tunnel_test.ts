@@ -1,10 +1,10 @@
-/** Tunnels: TLS through CONNECT (passed through), raw TCP inside CONNECT, HTTP upgrades. */
+/** Tunnels: HTTPS through CONNECT (intercepted or ignored), raw TCP inside CONNECT, upgrades. */
 import assert from "node:assert/strict";
 import { BufferedConn } from "./support/buffered_conn.ts";
 import { curl } from "./support/curl.ts";
 import { header, proxyRequest, readResponse } from "./support/http_wire.ts";
 import { sha256Hex, startNginx } from "./support/nginx.ts";
-import { runProxyCli, startProxy } from "./support/proxy_process.ts";
+import { startProxy } from "./support/proxy_process.ts";
 import { startRawOrigin } from "./support/raw_origin.ts";
 
 /** A TCP server that greets first, then echoes one read and closes. */
@@ -67,30 +67,19 @@ Deno.test("tunnels", async (t) => {
       return "close";
     },
   });
-  // If this build intercepts TLS, it must accept nginx's self-signed certificate.
-  const options = await runProxyCli(["--options"]);
-  const insecure = /^ssl_insecure:/m.test(options.stdout) ? ["--set", "ssl_insecure=true"] : [];
   await using banner = startBannerServer();
-  await using proxy = await startProxy(insecure);
-  await t.step({
-    // BUG (current tree): HTTPS through CONNECT fails. next_layer now hands a ClientHello to
-    // ClientTlsLayer, but no tlsconfig addon is loaded (defaultAddons lacks it), so the layer
-    // logs "no TLS settings for the client connection (is the tlsconfig addon loaded?)" and
-    // drops the connection: curl fails with SSL_ERROR_SYSCALL. Before that change the tunnel
-    // was passed through and this step passed.
-    name: "HTTPS through CONNECT works (curl -k)",
-    ignore: true,
-    fn: async () => {
-      const url = `https://127.0.0.1:${nginx.tlsPort}/echo?tls=1`;
-      const res = await curl(["-k", "-x", proxy.url, "-H", "X-Test: over-tls", url]);
-      assert.equal(res.code, 0, res.stderr);
-      assert.equal(res.text, "GET /echo?tls=1 over-tls\n");
-      const big = await curl(["-k", "-x", proxy.url, `https://127.0.0.1:${nginx.tlsPort}/big`]);
-      assert.equal(big.code, 0, big.stderr);
-      assert.equal(await sha256Hex(big.stdout), nginx.bigSha256);
-      // TLS is intercepted, so the requests inside are flows.
-      await proxy.waitForFlow("GET", `https://127.0.0.1:${nginx.tlsPort}/big`);
-    },
+  // TLS is intercepted: the proxy must accept nginx's self-signed certificate upstream.
+  await using proxy = await startProxy(["--set", "ssl_insecure=true"]);
+  await t.step("HTTPS through CONNECT works (curl -k)", async () => {
+    const url = `https://127.0.0.1:${nginx.tlsPort}/echo?tls=1`;
+    const res = await curl(["-k", "-x", proxy.url, "-H", "X-Test: over-tls", url]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.text, "GET /echo?tls=1 over-tls\n");
+    const big = await curl(["-k", "-x", proxy.url, `https://127.0.0.1:${nginx.tlsPort}/big`]);
+    assert.equal(big.code, 0, big.stderr);
+    assert.equal(await sha256Hex(big.stdout), nginx.bigSha256);
+    // TLS is intercepted, so the requests inside are flows.
+    await proxy.waitForFlow("GET", `https://127.0.0.1:${nginx.tlsPort}/big`);
   });
 
   await t.step("raw TCP inside CONNECT, server speaks first", async () => {

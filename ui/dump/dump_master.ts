@@ -7,6 +7,7 @@ import { defaultAddons } from "../../addons/default_addons.ts";
 import { DEFAULT_CONFDIR } from "../../addons/core_options.ts";
 import { Master } from "../../core/master.ts";
 import { VERSION } from "../../core/version.ts";
+import { expandHome } from "../../core/paths.ts";
 import { ArgsError, helpText, parseArgs } from "../cli/args.ts";
 import { Dumper } from "./dumper.ts";
 import { termLog } from "./termlog.ts";
@@ -19,13 +20,6 @@ function writeStdout(text: string): void {
 
 function writeStderr(text: string): void {
   Deno.stderr.writeSync(utf8Encode(text));
-}
-
-/** Expands a leading `~` to the home directory. */
-export function expandHome(path: string): string {
-  if (path !== "~" && !path.startsWith("~/")) return path;
-  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? ".";
-  return home + path.slice(1);
 }
 
 function readConfig(master: Master, confdir: string): void {

@@ -63,7 +63,7 @@ Deno.test("juxtaposition is AND around whole terms, binding loosest (as in mitmp
 Deno.test("parentheses group and leave no node", () => {
   // A unary operator needs whitespace before ")" (mitmproxy's WordEnd): "(~q | ~s )".
   equal(p("(~q | ~s ) & ~e"), "(and (or ~q ~s) ~e)");
-  equal(p("~q | (~s & ~e)"), "(or ~q (and ~s ~e))");
+  equal(p("~q | (~s & ~e )"), "(or ~q (and ~s ~e))");
   equal(p("((~q ))"), "~q");
   equal(p("!(~u test & ~h bar)"), "(not (and ~u:test ~h:bar))");
   equal(p("(~c 200 & ~h head) & ~b content"), "(and (and ~c:200 ~h:head) ~b:content)");
