@@ -9,6 +9,7 @@ import { ProxyServer } from "./proxyserver.ts";
 import { ReadFile } from "./read_file.ts";
 import { Save } from "./save.ts";
 import { TlsConfig } from "./tlsconfig.ts";
+import { Onboarding } from "./onboarding.ts";
 
 export function defaultAddons(hooks: HookRunner): Addon[] {
   return [
@@ -18,6 +19,7 @@ export function defaultAddons(hooks: HookRunner): Addon[] {
     new Save(),
     new Block(),
     new TlsConfig(),
+    new Onboarding(),
     nextLayerAddon as Addon,
     new ProxyServer(hooks),
   ];

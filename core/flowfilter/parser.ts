@@ -135,7 +135,8 @@ class Parser {
       s.skipSpace();
       if (inner && s.eat(")")) return inner;
       if (inner) this.fail(s.pos, this.closingReason());
-      else this.fail(s.pos, 'expected a filter expression after "("');
+      // Only when nothing more specific (e.g. an unknown operator) failed right here.
+      else if (this.#furthest < s.pos) this.fail(s.pos, 'expected a filter expression after "("');
     }
     s.pos = save;
     return null;

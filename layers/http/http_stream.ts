@@ -98,6 +98,10 @@ export class HttpStream extends Layer {
     }
     yield* runHook("requestheaders", flow);
     if (yield* this.#killed()) return;
+    if (flow.response !== null) {
+      yield* this.#replyFromAddon(flow);
+      return;
+    }
     const limit = this.context.options.stream_large_bodies;
     const declared = Number(request.headers.get("content-length") ?? "NaN");
     if (
@@ -152,7 +156,7 @@ export class HttpStream extends Layer {
       yield* runHook("request", flow);
       if (yield* this.#killed()) return;
       if (flow.response !== null) {
-        yield* this.#sendResponse(flow.response);
+        yield* this.#replyFromAddon(flow);
         return;
       }
       if (!(yield* this.#connect(flow))) return;
@@ -303,6 +307,20 @@ export class HttpStream extends Layer {
     }
   }
 
+  /**
+   * An addon answered the request itself: the response hooks still run (as in mitmproxy),
+   * so printers and other addons see the reply, then it goes to the client.
+   */
+  *#replyFromAddon(flow: HttpFlow): CommandGenerator {
+    flow.response!.timestamp_start = this.context.clock.now();
+    yield* runHook("responseheaders", flow);
+    if (yield* this.#killed()) return;
+    flow.response!.timestamp_end ??= this.context.clock.now();
+    yield* runHook("response", flow);
+    if (yield* this.#killed()) return;
+    yield* this.#sendResponse(flow.response!);
+  }
+
   /** Sends a complete, buffered response to the client. */
   *#sendResponse(response: Response): CommandGenerator {
     const flow = this.flow!;
@@ -320,12 +338,10 @@ export class HttpStream extends Layer {
         this.context.client,
       );
     }
+    // A reply sent before the whole request was read makes the HTTP/1 connection close
+    // (Http1Server knows the request is unfinished), so nothing more to do here for it.
     if (response.status_code === 101 && this.#server !== null) {
       yield new SwitchToTunnel(this.#server, "upgrade");
-    } else if (!this.#requestComplete) {
-      // We answered before reading the whole request (e.g. an addon replied at
-      // requestheaders): the rest of the request cannot be framed, so close.
-      yield new CloseConnection(this.context.client);
     }
     yield* this.#finish();
   }

@@ -185,6 +185,8 @@ Deno.test("syntax errors: unbalanced parentheses", () => {
   fails("(~q ))", 5, 'unexpected ")" without a matching "("');
   fails("()", 1, 'expected a filter expression after "("');
   fails("!(", 2, 'expected a filter expression after "("');
+  fails("(~x", 1, 'unknown operator "~x"');
+  fails("( ~", 2, 'expected an operator name after "~"');
 });
 
 Deno.test("syntax errors: juxtaposition inside parentheses (mitmproxy rejects it too)", () => {

@@ -301,6 +301,8 @@ Deno.test("an addon's response short-circuits the server", () => {
       .out(hook("request", flow))
       .do(() => (flow.value.response = Response.make(200, "from the proxy", [], 1)))
       .reply()
+      .out(hook("responseheaders", flow)).reply()
+      .out(hook("response", flow)).reply()
       .out(
         sendData(
           ctx.client,
@@ -379,6 +381,27 @@ Deno.test("a server that never answers: 504 after response_timeout", () => {
           (t) => t.startsWith("HTTP/1.1 504 Gateway Timeout") && t.includes("30 seconds"),
         ),
       )
+      .out(closeConnection(ctx.client));
+  });
+});
+
+Deno.test("an addon answering at requestheaders: hooks run, connection closes if a body was coming", () => {
+  checkPlaybook(() => {
+    const ctx = tctx();
+    const flow = flowPlaceholder();
+    return playbook(regularHttpLayer(ctx))
+      .in(
+        new DataReceived(
+          ctx.client,
+          bytes("POST http://example.com/ HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"),
+        ),
+      )
+      .out(hook("requestheaders", flow))
+      .do(() => (flow.value.response = Response.make(403, "no", [], 1)))
+      .reply()
+      .out(hook("responseheaders", flow)).reply()
+      .out(hook("response", flow)).reply()
+      .out(sendData(ctx.client, (t) => t.startsWith("HTTP/1.1 403 ") && t.endsWith("no")))
       .out(closeConnection(ctx.client));
   });
 });

@@ -1,0 +1,43 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { FILTER_HELP } from "../../../core/flowfilter/help.ts";
+
+Deno.test("filter help: mitmproxy's sorted list, then !, &, |, (...)", () => {
+  deepStrictEqual(FILTER_HELP, [
+    ["~a", "Match asset in response: CSS, JavaScript, images, fonts."],
+    ["~all", "Match all flows"],
+    ["~b regex", "Body"],
+    ["~bq regex", "Request body"],
+    ["~bs regex", "Response body"],
+    ["~c int", "HTTP response code"],
+    ["~comment regex", "Flow comment"],
+    ["~d regex", "Domain"],
+    ["~dns", "Match DNS flows"],
+    ["~dst regex", "Match destination address"],
+    ["~e", "Match error"],
+    ["~h regex", "Header"],
+    ["~hq regex", "Request header"],
+    ["~hs regex", "Response header"],
+    ["~http", "Match HTTP flows"],
+    ["~m regex", "Method"],
+    ["~marked", "Match marked flows"],
+    ["~marker regex", "Match marked flows with specified marker"],
+    ["~meta regex", "Flow metadata"],
+    ["~q", "Match request with no response"],
+    ["~replay", "Match replayed flows"],
+    ["~replayq", "Match replayed client request"],
+    ["~replays", "Match replayed server response"],
+    ["~s", "Match response"],
+    ["~src regex", "Match source address"],
+    ["~t regex", "Content-type header"],
+    ["~tcp", "Match TCP flows"],
+    ["~tq regex", "Request Content-Type header"],
+    ["~ts regex", "Response Content-Type header"],
+    ["~u regex", "URL"],
+    ["~udp", "Match UDP flows"],
+    ["~websocket", "Match WebSocket flows"],
+    ["!", "unary not"],
+    ["&", "and"],
+    ["|", "or"],
+    ["(...)", "grouping"],
+  ]);
+});
