@@ -8,6 +8,7 @@
  * "text" subjects (URL, host, addresses, metadata, marker, comment). Bodies are searched
  * DOTALL, header blocks, comments and metadata MULTILINE. */
 
+import { latin1Decode } from "../../codecs/bytes.ts";
 import { equalsLower } from "../flow/headers.ts";
 import {
   asDns,
@@ -19,7 +20,6 @@ import {
   type FlowKind,
 } from "./filterable.ts";
 import { latin1ToText, type MatchContext, metadataText, textToLatin1 } from "./match_context.ts";
-import { latin1Decode } from "../../codecs/bytes.ts";
 
 interface OperatorBase {
   /** The name after `~`. */

@@ -10,10 +10,10 @@ big.response!.content = new Uint8Array(64 * 1024).fill(0x61);
 const url = parseFilter("~d example.com | ~u /api/");
 const headers = parseFilter("~h 'content-type: application/json' | ~hs '^server: nginx'");
 const body = parseFilter("~b needle | ~bs other");
-const mixed = parseFilter("!(~q & ~t \"text/html\") & ~c 200 & ~m GET ~src :22");
+const mixed = parseFilter('!(~q & ~t "text/html") & ~c 200 & ~m GET ~src :22');
 
 Deno.bench("parseFilter (mixed expression)", () => {
-  parseFilter("!(~q & ~t \"text/html\") & ~c 200 & ~m GET ~src :22");
+  parseFilter('!(~q & ~t "text/html") & ~c 200 & ~m GET ~src :22');
 });
 Deno.bench("match ~d | ~u (4 flows)", () => {
   for (const f of flows) url.match(f);
