@@ -19,6 +19,12 @@ export const coreOptions = {
       "Use the Host header to construct URLs for display. This option is disabled by default because malicious apps may send misleading host headers to evade your analysis.",
     );
     loader.add_option(
+      "keepserving",
+      "bool",
+      false,
+      "Continue serving after client playback, server playback or file read. By default, mitmdeno dump with -n exits when it is done reading.",
+    );
+    loader.add_option(
       "termlog_verbosity",
       "str",
       "info",

@@ -29,7 +29,7 @@ import type { Options } from "../core/options.ts";
 import { parseModeSpec } from "../proxy/mode_specs.ts";
 import type { HookRunner } from "../proxy/server.ts";
 import type { FlowFilter } from "../core/flowfilter/filter.ts";
-import { compileFlowFilter } from "./save.ts";
+import { compileFlowFilter } from "./filter_option.ts";
 
 export interface ReadFileDeps {
   /** Stdin for `rfile = "-"` (default: `Deno.stdin.readable`). */

@@ -21,13 +21,7 @@ import { CommandError } from "../core/command.ts";
 import type { Flow } from "../core/flow/flow.ts";
 import type { HttpFlow } from "../core/flow/http.ts";
 import type { TcpFlow } from "../core/flow/tcp.ts";
-import {
-  CASE_SENSITIVE_ENV,
-  caseSensitiveFromEnv,
-  FilterSyntaxError,
-  type FlowFilter,
-  parseFilter,
-} from "../core/flowfilter/filter.ts";
+import { type FlowFilter } from "../core/flowfilter/filter.ts";
 import type { Loader } from "../core/hooks.ts";
 import {
   FlowWriter,
@@ -38,27 +32,7 @@ import {
 import type { Logger } from "../core/log.ts";
 import { OptionsError } from "../core/option_types.ts";
 import type { Options } from "../core/options.ts";
-
-function envVar(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    // No --allow-env: behave as if the variable were unset.
-    return undefined;
-  }
-}
-
-/** Compiles a filter option's value (null or "" means no filter); a bad expression is an
- * OptionsError naming the option. Shared with `read_file.ts`. */
-export function compileFlowFilter(option: string, expr: string | null): FlowFilter | null {
-  if (expr === null || expr === "") return null;
-  try {
-    return parseFilter(expr, { caseSensitive: caseSensitiveFromEnv(envVar(CASE_SENSITIVE_ENV)) });
-  } catch (e) {
-    if (e instanceof FilterSyntaxError) throw new OptionsError(`${option}: ${e.message}`);
-    throw e;
-  }
-}
+import { compileFlowFilter } from "./filter_option.ts";
 
 interface Stream {
   readonly path: string;

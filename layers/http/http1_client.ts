@@ -101,7 +101,7 @@ export class Http1Client {
     this.#head.reset();
     const headers = request.headers;
     const te = headers.get("transfer-encoding");
-    this.#requestChunked = !event.endStream && te !== undefined && /chunked\s*$/i.test(te);
+    this.#requestChunked = te !== undefined && /chunked\s*$/i.test(te);
     this.#keepAlive = !connectionTokens(headers.fields).has("close");
     const target = request.method === "CONNECT"
       ? request.authority
@@ -109,10 +109,14 @@ export class Http1Client {
       ? `${request.scheme}://${request.authority || hostPort(request)}${request.path}`
       : request.path || "/";
     const version = request.http_version.startsWith("HTTP/2") ? "HTTP/1.1" : request.http_version;
-    yield new SendData(
-      this.conn,
-      assembleRequestHead(request.method, target, version, headers.fields),
-    );
+    let fields = headers.fields;
+    if (version === "HTTP/1.1" && !headers.has("host") && request.method !== "CONNECT") {
+      // HTTP/1.1 requires Host; absolute-form requests may arrive without one.
+      fields = [["Host", request.authority || hostPort(request)], ...fields];
+    }
+    yield new SendData(this.conn, assembleRequestHead(request.method, target, version, fields));
+    // A chunked request without body still needs its last chunk to be complete.
+    if (event.endStream && this.#requestChunked) yield new SendData(this.conn, encodeLastChunk([]));
   }
 
   *#receive(data: Uint8Array): Generator<Command, void, unknown> {
@@ -179,7 +183,7 @@ export class Http1Client {
           yield new ReceiveHttp(new ResponseEndOfMessage(this.#streamId, null));
           return;
         }
-        if (framing.kind === "none") {
+        if (framing.kind === "none" || (framing.kind === "length" && framing.length === 0)) {
           yield new ReceiveHttp(new ResponseHeaders(this.#streamId, response, true));
           yield* this.#finishResponse(null);
           return;

@@ -144,6 +144,17 @@ export class Http1Server {
       yield* this.#badRequest(framing.error, framing.status);
       return;
     }
+    if (
+      this.context.options.validate_inbound_headers && framing.kind === "chunked" &&
+      head.headers.some(([name]) => name.toLowerCase() === "content-length")
+    ) {
+      // Both framings at once is the classic request-smuggling trick (RFC 9112 §6.3).
+      yield* this.#badRequest(
+        "Received both a Transfer-Encoding and a Content-Length header, refusing as per RFC 9112 section 6.3.",
+        400,
+      );
+      return;
+    }
     const now = this.context.clock.now();
     const headers = new Headers(head.headers);
     const request = new Request({
@@ -169,7 +180,7 @@ export class Http1Server {
     this.#keepAlive = head.httpVersion === "HTTP/1.1"
       ? !tokens.has("close")
       : tokens.has("keep-alive");
-    if (framing.kind === "none") {
+    if (framing.kind === "none" || (framing.kind === "length" && framing.length === 0)) {
       yield new ReceiveHttp(new RequestHeaders(this.#streamId, request, true));
       yield* this.#finishRequest(null);
       return;
@@ -236,8 +247,13 @@ export class Http1Server {
     if (this.#state === "head") {
       this.#state = "closed";
       yield new CloseConnection(this.conn);
+      return;
     }
-    // In "response": finish sending the response, then close (see #endResponse).
+    if (this.#state === "response" && !this.#responseStarted) {
+      // The client gave up waiting: end the exchange (mitmproxy's "Client disconnected.").
+      this.#keepAlive = false;
+      yield new ReceiveHttp(new RequestProtocolError(this.#streamId, "Client disconnected.", 499));
+    }
   }
 
   *#sendResponseHeaders(response: Response, endStream: boolean): Generator<Command, void, unknown> {

@@ -86,6 +86,10 @@ export function parseArgs(argv: readonly string[], options: Options): ParsedArgs
       case "--quiet":
         result.sets.push("flow_detail=0", "termlog_verbosity=error");
         continue;
+      case "-n":
+      case "--no-server":
+        result.sets.push("server=false");
+        continue;
       case "-v":
       case "--verbose":
         result.sets.push("termlog_verbosity=debug");
@@ -132,6 +136,7 @@ export function helpText(tool: string, summary: string, options: Options): strin
     "  --options             show all options and their defaults, then exit",
     "  --commands            show all commands and their signatures, then exit",
     "  -q, --quiet           quiet (flow_detail=0, termlog_verbosity=error)",
+    "  -n, --no-server       do not start a proxy server (e.g. with -r to print a file)",
     "  -v, --verbose         more log output (termlog_verbosity=debug)",
     "  --set option[=value]  set an option; repeat for sequences (see --options)",
     "",

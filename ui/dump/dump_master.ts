@@ -12,6 +12,7 @@ import { ArgsError, helpText, parseArgs } from "../cli/args.ts";
 import { Dumper } from "./dumper.ts";
 import { termLog } from "./termlog.ts";
 import { ErrorCheck } from "./error_check.ts";
+import type { ReadFile } from "../../addons/read_file.ts";
 import { utf8Encode } from "../../codecs/bytes.ts";
 
 function writeStdout(text: string): void {
@@ -83,12 +84,11 @@ export async function runDump(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (args.positionals.length > 0) {
-    writeStderr(
-      `mitmdeno dump: error: filter expressions are not supported yet: ${
-        args.positionals.join(" ")
-      }\n`,
-    );
-    return 2;
+    // As mitmdump: the filter limits what is printed, saved (-w) and read (-r).
+    const filter = args.positionals.join(" ");
+    for (const name of ["dumper_filter", "save_stream_filter", "readfile_filter"]) {
+      args.sets.push(`${name}=${filter}`);
+    }
   }
   try {
     const confdirSet = args.sets.findLast((s) => s.startsWith("confdir="));
@@ -104,6 +104,12 @@ export async function runDump(argv: readonly string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   try {
+    // mitmdump's keepserving rule: without a proxy server (-n) there is nothing left to do
+    // once the flow file (-r) has been read, unless keepserving is set.
+    const readFile = master.addons.get("readfile") as ReadFile;
+    readFile.readDone.then(() => {
+      if (!master.options.get("server") && !master.options.get("keepserving")) master.shutdown(0);
+    });
     return await master.run();
   } catch (e) {
     writeStderr(`mitmdeno dump: error: ${e instanceof Error ? e.message : e}\n`);

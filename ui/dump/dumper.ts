@@ -8,6 +8,8 @@ import type { TcpFlow } from "../../core/flow/tcp.ts";
 import type { Loader } from "../../core/hooks.ts";
 import type { Options } from "../../core/options.ts";
 import { OptionsError } from "../../core/option_types.ts";
+import type { FlowFilter } from "../../core/flowfilter/filter.ts";
+import { compileFlowFilter } from "../../addons/filter_option.ts";
 
 export interface DumpOutput {
   write(text: string): void;
@@ -52,6 +54,7 @@ export class Dumper {
   readonly name = "dumper";
 
   #options: Options | null = null;
+  #filter: FlowFilter | null = null;
 
   constructor(readonly out: DumpOutput) {}
 
@@ -67,9 +70,16 @@ export class Dumper {
       1,
       "The display detail level for flows in mitmdump: 0 (quiet) to 4 (very verbose). 0: no flows; 1: request and response lines; 2: and headers; 3: and bodies, cut to 4 KiB; 4: and full bodies.",
     );
+    loader.add_option("dumper_filter", "optional str", null, "Limit which flows are dumped.");
   }
 
   configure(updated: ReadonlySet<string>): void {
+    if (updated.has("dumper_filter")) {
+      this.#filter = compileFlowFilter(
+        "dumper_filter",
+        this.options.get("dumper_filter") as string | null,
+      );
+    }
     if (!updated.has("flow_detail")) return;
     const detail = this.options.get("flow_detail") as number;
     if (detail < 0 || detail > 4) {
@@ -103,7 +113,7 @@ export class Dumper {
   }
 
   #echoTcp(flow: TcpFlow): void {
-    if (this.#detail === 0) return;
+    if (this.#detail === 0 || (this.#filter !== null && !this.#filter.match(flow))) return;
     const client = formatAddress(flow.client_conn.peername);
     const server = formatAddress(flow.server_conn.address);
     const sent = flow.messages.reduce((n, m) => n + (m.from_client ? m.content.length : 0), 0);
@@ -118,10 +128,13 @@ export class Dumper {
 
   #echoFlow(flow: HttpFlow): void {
     const detail = this.#detail;
-    if (detail === 0) return;
+    if (detail === 0 || (this.#filter !== null && !this.#filter.match(flow))) return;
     const request = flow.request;
     const client = formatAddress(flow.client_conn.peername);
-    const url = this.options.get("showhost") ? request.pretty_url : request.url;
+    // A request without a destination (e.g. origin-form to the proxy) is shown by its Host.
+    const url = this.options.get("showhost") || request.host === ""
+      ? request.pretty_url
+      : request.url;
     const version = request.http_version === "HTTP/1.1" ? "" : ` ${request.http_version}`;
     const replay = flow.is_replay === "request" ? "[replay] " : "";
     const method = this.#style(request.method, "bold", methodColor(request.method));

@@ -99,7 +99,7 @@ Deno.test("request bodies: Content-Length and chunked with trailers", () => {
           bytes("PUT http://example.com/x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"),
         ),
       )
-      .out(sendData(server, "PUT /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"))
+      .out(sendData(server, "PUT /x HTTP/1.1\r\nHost: example.com\r\nContent-Length: 3\r\n\r\nabc"))
       .in(() => new DataReceived(server.value, bytes(OK_RESPONSE)))
       .out(sendData(ctx.client, OK_RESPONSE))
       .do(() => void flow);
@@ -122,7 +122,7 @@ Deno.test("Expect: 100-continue is answered by the proxy", () => {
       .out(sendData(ctx.client, "HTTP/1.1 100 Continue\r\n\r\n"))
       .in(new DataReceived(ctx.client, bytes("hi")))
       .out(openConnection(server)).reply(null)
-      .out(sendData(server, "POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"))
+      .out(sendData(server, "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nhi"))
       .in(() => new DataReceived(server.value, bytes(OK_RESPONSE)))
       .out(sendData(ctx.client, OK_RESPONSE));
   });
@@ -197,17 +197,17 @@ Deno.test("HEAD, 204 and 304 responses have no body", () => {
     return playbook(regularHttpLayer(ctx), { hooks: false })
       .in(new DataReceived(ctx.client, bytes("HEAD http://example.com/ HTTP/1.1\r\n\r\n")))
       .out(openConnection(server)).reply(null)
-      .out(sendData(server, "HEAD / HTTP/1.1\r\n\r\n"))
+      .out(sendData(server, "HEAD / HTTP/1.1\r\nHost: example.com\r\n\r\n"))
       .in(() =>
         new DataReceived(server.value, bytes("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"))
       )
       .out(sendData(ctx.client, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"))
       .in(new DataReceived(ctx.client, bytes("GET http://example.com/ HTTP/1.1\r\n\r\n")))
-      .out(sendData(server, "GET / HTTP/1.1\r\n\r\n"))
+      .out(sendData(server, "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"))
       .in(() => new DataReceived(server.value, bytes("HTTP/1.1 204 No Content\r\n\r\n")))
       .out(sendData(ctx.client, "HTTP/1.1 204 No Content\r\n\r\n"))
       .in(new DataReceived(ctx.client, bytes("GET http://example.com/ HTTP/1.1\r\n\r\n")))
-      .out(sendData(server, "GET / HTTP/1.1\r\n\r\n"))
+      .out(sendData(server, "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"))
       .in(() =>
         new DataReceived(
           server.value,
@@ -403,5 +403,83 @@ Deno.test("an addon answering at requestheaders: hooks run, connection closes if
       .out(hook("response", flow)).reply()
       .out(sendData(ctx.client, (t) => t.startsWith("HTTP/1.1 403 ") && t.endsWith("no")))
       .out(closeConnection(ctx.client));
+  });
+});
+
+Deno.test("Content-Length: 0 on request and response completes at once", () => {
+  checkPlaybook(() => {
+    const ctx = tctx();
+    const server = serverPlaceholder();
+    return playbook(regularHttpLayer(ctx), { hooks: false })
+      .in(
+        new DataReceived(
+          ctx.client,
+          bytes(
+            "POST http://example.com/ HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n",
+          ),
+        ),
+      )
+      .out(openConnection(server)).reply(null)
+      .out(sendData(server, "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n"))
+      .in(() =>
+        new DataReceived(server.value, bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+      )
+      .out(sendData(ctx.client, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+  });
+});
+
+Deno.test("an empty chunked request is forwarded with its last chunk", () => {
+  checkPlaybook(() => {
+    const ctx = tctx();
+    const server = serverPlaceholder();
+    const head = "POST /x HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n";
+    return playbook(regularHttpLayer(ctx), { hooks: false })
+      .in(
+        new DataReceived(
+          ctx.client,
+          bytes(head.replace("POST /x", "POST http://example.com/x") + "0\r\n\r\n"),
+        ),
+      )
+      .out(openConnection(server)).reply(null)
+      .out(sendData(server, head + "0\r\n\r\n"));
+  });
+});
+
+Deno.test("Content-Length with Transfer-Encoding is refused (request smuggling)", () => {
+  checkPlaybook(() => {
+    const ctx = tctx();
+    return playbook(regularHttpLayer(ctx))
+      .in(
+        new DataReceived(
+          ctx.client,
+          bytes(
+            "POST http://example.com/ HTTP/1.1\r\nContent-Length: 13\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+          ),
+        ),
+      )
+      .out(
+        sendData(ctx.client, (t) => t.startsWith("HTTP/1.1 400 ") && t.includes("Content-Length")),
+      )
+      .out(closeConnection(ctx.client));
+  });
+});
+
+Deno.test("a client that leaves while waiting ends the flow and the server connection", () => {
+  checkPlaybook(() => {
+    const ctx = tctx();
+    const flow = flowPlaceholder();
+    const server = serverPlaceholder();
+    return playbook(regularHttpLayer(ctx))
+      .in(new DataReceived(ctx.client, bytes(GET_REQUEST)))
+      .out(hook("requestheaders", flow)).reply()
+      .out(hook("request", flow)).reply()
+      .out(openConnection(server)).reply(null)
+      .out(sendData(server, GET_UPSTREAM))
+      .in(new ConnectionClosed(ctx.client))
+      .out(hook("error", flow)).reply()
+      .out(closeConnection(server))
+      .out(sendData(ctx.client, (t) => t.includes("Client disconnected.")))
+      .out(closeConnection(ctx.client))
+      .do(() => assertEquals(flow.value.error?.msg, "Client disconnected."));
   });
 });

@@ -92,7 +92,9 @@ Deno.test("stream_large_bodies: a large request body streams to the server", () 
       )
       .out(hook("requestheaders", flow)).reply()
       .out(openConnection(server)).reply(null)
-      .out(sendData(server, "POST / HTTP/1.1\r\nContent-Length: 8\r\n\r\nabcd"))
+      .out(
+        sendData(server, "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 8\r\n\r\nabcd"),
+      )
       .in(new DataReceived(ctx.client, bytes("efgh")))
       .out(sendData(server, "efgh"))
       .out(hook("request", flow)).reply()
@@ -160,7 +162,12 @@ Deno.test("101 Switching Protocols hands both connections to a tunnel", () => {
     return playbook(regularHttpLayer(ctx), { hooks: false, onHook: builtinNextLayer })
       .in(new DataReceived(ctx.client, bytes(upgrade)))
       .out(openConnection(server)).reply(null)
-      .out(sendData(server, "GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n"))
+      .out(
+        sendData(
+          server,
+          "GET /ws HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n",
+        ),
+      )
       .in(() => new DataReceived(server.value, bytes(switching)))
       .out(sendData(ctx.client, switching))
       .in(new DataReceived(ctx.client, bytes("\x00binary")))

@@ -1,7 +1,7 @@
 /** `deno bench -A tests/core/flowfilter/filter_bench.ts`: parse once, match many flows. */
 
-import { parseFilter } from "../../../core/flowfilter/filter.ts";
-import { tflow, ttcpflow } from "../flow/tflow.ts";
+import { parseFilter } from "../core/flowfilter/filter.ts";
+import { tflow, ttcpflow } from "../tests/core/flow/tflow.ts";
 
 const flows = [tflow(), tflow({ resp: true }), tflow({ resp: true, ws: true }), ttcpflow()];
 const big = tflow({ resp: true });
