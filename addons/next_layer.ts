@@ -9,6 +9,7 @@ import { NextLayer, type NextLayerData } from "../layers/next_layer.ts";
 import { HttpLayer } from "../layers/http/http_layer.ts";
 import { TcpLayer } from "../layers/tcp.ts";
 import { ClientTlsLayer } from "../layers/tls.ts";
+import { ReverseProxy, type ReverseTarget, targetUsesTls } from "../layers/modes.ts";
 import { looksLikeTls } from "../codecs/tls/client_hello.ts";
 import type { Context } from "../layers/context.ts";
 
@@ -24,6 +25,8 @@ export function decideNextLayer(data: NextLayerData): Layer | null {
   if (depth <= 1 && client.proxy_mode.startsWith("regular")) {
     return new HttpLayer(context, { kind: "regular" }, tunnel);
   }
+  const top = data.context.layers[0];
+  if (top instanceof ReverseProxy) return decideReverse(data, context, top.target);
   const address = server.address;
   if (address === null) return new TcpLayer(context, true);
   const hostPort = `${address[0]}:${address[1]}`;
@@ -50,6 +53,26 @@ function probablyNotHttp(data: Uint8Array, serverSpokeFirst: boolean): boolean {
   const isAlpha = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
   if (!isAlpha(data[0]) || !isAlpha(data[1]) || !isAlpha(data[2])) return true;
   return data[0] === 0x53 && data[1] === 0x53 && data[2] === 0x48; // "SSH"
+}
+
+/** Reverse proxy (§1.3): [client TLS if the client speaks it] / HTTP or TCP per scheme. */
+function decideReverse(data: NextLayerData, context: Context, target: ReverseTarget): Layer | null {
+  const clientData = data.clientData;
+  if (!context.client.tls) {
+    if (clientData.length === 0 && data.serverData.length === 0 && !data.final) return null;
+    if (clientData.length >= 3 && looksLikeTls(clientData)) {
+      return new ClientTlsLayer(context, afterTls, targetUsesTls(target));
+    }
+  }
+  if (target.scheme === "http" || target.scheme === "https") {
+    const mode = {
+      kind: "reverse" as const,
+      address: [target.host, target.port] as [string, number],
+      tls: targetUsesTls(target),
+    };
+    return new HttpLayer(context, mode, tunnel);
+  }
+  return new TcpLayer(context);
 }
 
 export const nextLayerAddon = {

@@ -217,6 +217,8 @@ function describeMode(spec: ModeSpec): string {
   switch (spec.name) {
     case "regular":
       return "HTTP(S) proxy";
+    case "reverse":
+      return `Reverse proxy to ${spec.data}`;
     default:
       return `${spec.name} proxy`;
   }

@@ -12,6 +12,7 @@ import { CloseConnection, type Connection, SendData } from "./commands.ts";
 import { ConnectionClosed, DataReceived, type Event, Start } from "./events.ts";
 import { type CommandGenerator, Layer, openConnection, runHook } from "./layer.ts";
 import type { Context } from "./context.ts";
+import { serverTlsHandshake } from "./tls.ts";
 
 export class TcpLayer extends Layer {
   flow: TcpFlow | null = null;
@@ -34,8 +35,12 @@ export class TcpLayer extends Layer {
         this.flow = new TcpFlow(client, server, this.context.clock.now(), true);
         yield* runHook("tcp_start", this.flow);
       }
-      if (!server.connected) {
-        const error = yield* openConnection(server);
+      // `server.tls` asks for TLS to the server (reverse tls://) that is not there yet.
+      const needsTls = server.tls && !server.tls_established && !this.ignore;
+      if (!server.connected || needsTls) {
+        const error = needsTls
+          ? yield* serverTlsHandshake(this.context, server)
+          : yield* openConnection(server);
         if (error !== null) {
           yield* this.#end(`Could not connect to ${addressOf(server.address)}: ${error}`);
           yield new CloseConnection(client);

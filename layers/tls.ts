@@ -32,7 +32,11 @@ export class ClientTlsLayer extends Layer {
   #serverBytes: Uint8Array[] = [];
   #child: Layer | null = null;
 
-  constructor(context: Context, readonly makeChild: ChildFactory) {
+  /**
+   * `serverTls`: the server side speaks TLS too (a CONNECT tunnel, reverse https/tls), so it
+   * may be connected first to mirror its certificate; false for reverse http/tcp targets.
+   */
+  constructor(context: Context, readonly makeChild: ChildFactory, readonly serverTls = true) {
     super(context);
   }
 
@@ -80,7 +84,8 @@ export class ClientTlsLayer extends Layer {
         raw: hello.raw,
       },
       ignore_connection: false,
-      establish_server_tls_first: options.connection_strategy === "eager" && options.upstream_cert,
+      establish_server_tls_first: this.serverTls && options.connection_strategy === "eager" &&
+        options.upstream_cert,
     };
     yield* runHook("tls_clienthello", data);
     if (data.ignore_connection) {

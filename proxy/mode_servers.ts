@@ -6,23 +6,43 @@ import { Client } from "../core/flow/connection.ts";
 import type { Context } from "../layers/context.ts";
 import type { Layer } from "../layers/layer.ts";
 import { NextLayer } from "../layers/next_layer.ts";
+import { ReverseProxy } from "../layers/modes.ts";
+import { parseServerSpec } from "./server_spec.ts";
 import { ConnectionHandler, type HandlerDeps } from "./server.ts";
 import { listenHostFor, listenPortFor, type ModeSpec } from "./mode_specs.ts";
 
 /** Modes this build can serve; the others are parsed but refused with a clear message. */
-const SUPPORTED = new Set(["regular"]);
+const SUPPORTED = new Set(["regular", "reverse"]);
+const REVERSE_SCHEMES = new Set(["http", "https", "tls", "tcp"]);
 
 export function topLayerFor(spec: ModeSpec): (context: Context) => Layer {
   switch (spec.name) {
     case "regular":
       return (context) => new NextLayer(context);
+    case "reverse": {
+      const target = parseServerSpec(spec.data, "https");
+      return (context) => new ReverseProxy(context, target);
+    }
     default:
       throw new Error(`mode "${spec.name}" is not supported yet by mitmdeno`);
   }
 }
 
 export function checkModeSupported(spec: ModeSpec): string | null {
-  return SUPPORTED.has(spec.name) ? null : `mode "${spec.name}" is not supported yet by mitmdeno`;
+  if (!SUPPORTED.has(spec.name)) return `mode "${spec.name}" is not supported yet by mitmdeno`;
+  if (spec.name === "reverse") {
+    try {
+      const target = parseServerSpec(spec.data, "https");
+      if (!REVERSE_SCHEMES.has(target.scheme)) {
+        return `reverse mode with ${target.scheme}:// is not supported yet by mitmdeno (supported: ${
+          [...REVERSE_SCHEMES].join(", ")
+        })`;
+      }
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+  return null;
 }
 
 export class ModeServer {

@@ -169,8 +169,16 @@ export class HttpLayer extends Layer {
     // server's certificate) is used for the first request that fits it.
     const existing = this.context.server;
     if (existing.connected && !this.#clients.has(existing) && matches(existing)) {
-      this.#clients.set(existing, new Http1Client(this.context, existing));
-      yield* this.#toStream(stream, new CommandCompleted(request, [existing, null]));
+      const client = new Http1Client(this.context, existing);
+      this.#clients.set(existing, client);
+      if (existing.tls_established === request.tls) {
+        yield* this.#toStream(stream, new CommandCompleted(request, [existing, null]));
+        return;
+      }
+      // Connected (eagerly, by a mode layer) but TLS still to do.
+      const connector = new ServerConnector(this.context.fork(), existing, request.tls);
+      this.#connectors.set(connector, { stream, request, client });
+      yield* this.#toConnector(connector, new Start());
       return;
     }
     const server = new Server({ address: [host, port] });

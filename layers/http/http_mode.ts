@@ -3,7 +3,8 @@ import type { Request } from "../../core/flow/http.ts";
 
 export type HttpMode =
   | { kind: "regular" }
-  | { kind: "transparent"; address: [string, number] };
+  | { kind: "transparent"; address: [string, number] }
+  | { kind: "reverse"; address: [string, number]; tls: boolean };
 
 /** Checks the request target form the mode expects; returns an error message or null. */
 export function validateRequestForm(mode: HttpMode, request: Request): string | null {

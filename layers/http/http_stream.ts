@@ -87,9 +87,11 @@ export class HttpStream extends Layer {
       return;
     }
     if (this.mode.kind === "transparent") {
-      request.host = this.mode.address[0];
-      request.port = this.mode.address[1];
-      request.scheme = this.context.client.tls ? "https" : "http";
+      const scheme = this.context.client.tls ? "https" : "http";
+      setDestination(request, this.mode.address, scheme, false);
+    } else if (this.mode.kind === "reverse") {
+      const scheme = this.mode.tls ? "https" : "http";
+      setDestination(request, this.mode.address, scheme, !this.context.options.keep_host_header);
     }
     server.address = [request.host, request.port];
     if (request.method === "CONNECT") {
@@ -435,6 +437,31 @@ export class HttpStream extends Layer {
     yield* this.#stopResponseTimer();
     if (this.flow !== null) this.flow.live = false;
     yield new StreamDone(this.streamId);
+  }
+}
+
+/**
+ * Points a request at a server. The Host header and authority are what the client sent unless
+ * `rewriteHost` (reverse proxy): then Host names the target, as the server expects.
+ */
+function setDestination(
+  request: Request,
+  [host, port]: [string, number],
+  scheme: string,
+  rewriteHost: boolean,
+): void {
+  const hostHeader = request.headers.getAll("host");
+  const authority = request.authority;
+  request.scheme = scheme;
+  request.host = host;
+  request.port = port;
+  if (rewriteHost) {
+    const defaultPort = scheme === "https" ? 443 : 80;
+    const name = host.includes(":") ? `[${host}]` : host;
+    request.headers.set("Host", port === defaultPort ? name : `${name}:${port}`);
+  } else {
+    if (hostHeader.length > 0) request.headers.setAll("Host", hostHeader);
+    request.authority = authority;
   }
 }
 

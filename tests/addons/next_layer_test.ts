@@ -5,6 +5,7 @@ import { HttpLayer } from "../../layers/http/http_layer.ts";
 import { NextLayer, NextLayerData } from "../../layers/next_layer.ts";
 import { TcpLayer } from "../../layers/tcp.ts";
 import { ClientTlsLayer } from "../../layers/tls.ts";
+import { ReverseProxy } from "../../layers/modes.ts";
 import type { LayerOptions } from "../../layers/context.ts";
 import { bytes } from "../playbook.ts";
 import { tctx } from "../tctx.ts";
@@ -54,4 +55,21 @@ Deno.test("ignore_hosts / allow_hosts / tcp_hosts / rawtcp", () => {
   strictEqual(tcpHost instanceof TcpLayer && !tcpHost.ignore, true);
   const noRaw = decideNextLayer(tunnelData("\x00\x01binary", { rawtcp: false }));
   strictEqual(noRaw instanceof HttpLayer, true);
+});
+
+Deno.test("reverse proxy: client TLS first, then HTTP or TCP by the target's scheme", () => {
+  const make = (scheme: string, client: string) => {
+    const ctx = tctx({}, `reverse:${scheme}://example.com:8443`);
+    const top = new ReverseProxy(ctx, { scheme, host: "example.com", port: 8443 });
+    ctx.layers.push(top);
+    return decideNextLayer(new NextLayerData(ctx, bytes(client), bytes(""), false));
+  };
+  strictEqual(make("https", ""), null);
+  const tls = make("https", "\x16\x03\x01\x02\x00");
+  strictEqual(tls instanceof ClientTlsLayer && tls.serverTls, true);
+  const plainTls = make("http", "\x16\x03\x01\x02\x00");
+  strictEqual(plainTls instanceof ClientTlsLayer && !plainTls.serverTls, true);
+  const http = make("https", "GET / HTTP/1.1\r\n");
+  strictEqual(http instanceof HttpLayer && http.mode.kind === "reverse" && http.mode.tls, true);
+  strictEqual(make("tcp", "hello") instanceof TcpLayer, true);
 });
