@@ -32,6 +32,7 @@ import { type Clock, Context, type LayerOptions } from "../layers/context.ts";
 import type { Layer } from "../layers/layer.ts";
 import { describeSocketError, HIGH_WATER, SocketIo, type Transport } from "./socket_io.ts";
 import { TlsSession } from "./tls_session.ts";
+import { WAKEUPS } from "./timer_wheel.ts";
 
 /** What the handler needs from the addon manager. */
 export interface HookRunner {
@@ -60,7 +61,8 @@ export class ConnectionHandler {
   readonly #tls = new Map<Connection, TlsSession>();
   readonly #queue: Event[] = [];
   #processing = false;
-  #timers = new Map<RequestWakeup, ReturnType<typeof setTimeout>>();
+  /** Cancel functions of pending wakeups. */
+  #timers = new Map<RequestWakeup, () => void>();
   #done: Promise<void>;
   #resolveDone!: () => void;
   #failed = false;
@@ -104,7 +106,7 @@ export class ConnectionHandler {
     this.#enqueue(new Start());
     this.#startReading(this.client);
     await this.#done;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const cancel of this.#timers.values()) cancel();
     this.#timers.clear();
     this.client.timestamp_end = this.deps.clock.now();
     await this.deps.hooks.trigger("client_disconnected", this.client);
@@ -155,13 +157,13 @@ export class ConnectionHandler {
     } else if (command instanceof Log) {
       this.#log(command.level, command.message);
     } else if (command instanceof RequestWakeup) {
-      const timer = setTimeout(() => {
+      const cancel = WAKEUPS.schedule(command.delay, () => {
         this.#timers.delete(command);
         this.#enqueue(new Wakeup(command));
-      }, command.delay * 1000);
-      this.#timers.set(command, timer);
+      });
+      this.#timers.set(command, cancel);
     } else if (command instanceof CancelWakeup) {
-      clearTimeout(this.#timers.get(command.wakeup));
+      this.#timers.get(command.wakeup)?.();
       this.#timers.delete(command.wakeup);
     } else {
       this.#log("error", `unexpected command ${command.kind} reached the connection handler`);
