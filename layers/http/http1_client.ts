@@ -245,6 +245,10 @@ export class Http1Client {
 
   *#fail(message: string): Generator<Command, void, unknown> {
     const streamId = this.#streamId;
+    // The socket error, if any, says why (e.g. "connection reset by peer").
+    if (this.conn.error !== null && !message.includes(this.conn.error)) {
+      message = `${message} (${this.conn.error})`;
+    }
     yield* this.#close();
     yield new ReceiveHttp(new ResponseProtocolError(streamId, message, 502));
   }
