@@ -60,7 +60,8 @@ export function popHeaders(request: Request): void {
 /** Headers for the library snippets (fetch, requests): one entry per name, duplicates
  * folded (`; ` for Cookie, `, ` otherwise), minus what the library frames itself
  * (Content-Length, Transfer-Encoding), Host (the URL carries it: `pretty_url` is built
- * from it) and HTTP/2 pseudo-headers. */
+ * from it; call `popHeaders` first, as curl does, so a Host equal to the host does not
+ * hide the port) and HTTP/2 pseudo-headers. */
 export function libraryHeaders(request: Request): [string, string][] {
   const skip = new Set(["content-length", "transfer-encoding", "host"]);
   const out: [string, string][] = [];

@@ -46,7 +46,7 @@ export function printfFormat(bytes: Uint8Array): string {
     const cp = ch.codePointAt(0)!;
     if (cp >= 0xdc80 && cp <= 0xdcff) out += octal(cp - 0xdc00);
     else if (ch in NAMED_ESCAPES) out += NAMED_ESCAPES[ch];
-    else if (!isPasteSafe(ch)) for (const b of UTF8.encode(ch)) out += octal(b);
+    else if (!isPasteSafe(ch)) { for (const b of UTF8.encode(ch)) out += octal(b); }
     else out += ch;
   }
   // A leading "-" would be read as an option by some printf implementations.

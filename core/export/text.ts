@@ -32,12 +32,14 @@ export function isPasteSafe(text: string): boolean {
   return !UNSAFE_CHAR.test(text);
 }
 
+// deno-lint-ignore no-control-regex
+const NON_PRINTABLE_ASCII = /[\x00-\x20\x7f-\xff]/g;
+
 /** Percent-encodes bytes outside printable ASCII in a latin1 URL, so every client sends
  * exactly these bytes (WHATWG URL parsing would re-encode U+0080..U+00FF as UTF-8). */
 export function asciiUrl(latin1Url: string): string {
-  // deno-lint-ignore no-control-regex
   return latin1Url.replace(
-    /[\x00-\x20\x7f-\xff]/g,
+    NON_PRINTABLE_ASCII,
     (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"),
   );
 }

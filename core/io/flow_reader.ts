@@ -11,14 +11,18 @@
  * - Anything else wrong (corrupt bytes, a version we cannot read, malformed state) throws a
  *   `FlowReadError` naming the source and the byte offset, after the flows before it.
  * - Flow types this build does not model (e.g. "dns") are skipped with a warning.
- * - A file starting with `{` (after an optional UTF-8 BOM) is HAR: not supported yet.
+ * - A file starting with `{` (after an optional UTF-8 BOM) is HAR (`har_import.ts`): read
+ *   whole, then its flows are yielded; unreadable entries are skipped through `onWarning`, a
+ *   file that is not HAR at all throws a `FlowReadError`.
  */
+import { concatBytes } from "../../codecs/bytes.ts";
 import { TnetstringReader } from "../../codecs/tnetstring/reader.ts";
 import type { Flow } from "../flow/flow.ts";
 import { flowFromState } from "../flow/flow_state.ts";
 import { isStateDict, StateError } from "../flow/state.ts";
 import { FlowMigrator, MigrationError } from "./compat.ts";
 import { describe } from "./compat_util.ts";
+import { importHar } from "./har_import.ts";
 
 export type FlowSource = string | URL | Deno.FsFile | ReadableStream<Uint8Array>;
 
@@ -102,6 +106,8 @@ export async function* readFlows(
   const reader = new TnetstringReader({ maxValueSize: options.maxFlowSize });
   const migrator = new FlowMigrator();
   let head: Uint8Array | null = new Uint8Array(0);
+  // Object property, not a `let`: TypeScript would narrow a `let` to null across `sniff`.
+  const har: { chunks: Uint8Array[] | null } = { chunks: null };
 
   /** Collects the first bytes until HAR can be told apart, then feeds them. */
   const sniff = (chunk: Uint8Array | null): boolean => {
@@ -114,11 +120,9 @@ export async function* readFlows(
       if (head.length < 4) return false;
     }
     if (looksLikeHar(head)) {
-      throw new FlowReadError(
-        name,
-        0,
-        "this looks like a HAR file; HAR import is not supported yet",
-      );
+      har.chunks = [head];
+      head = null;
+      return false;
     }
     reader.feed(head);
     head = null;
@@ -160,11 +164,19 @@ export async function* readFlows(
   }
 
   for await (const chunk of chunksOf(source)) {
-    if (head === null) reader.feed(chunk);
+    if (har.chunks !== null) har.chunks.push(chunk);
+    else if (head === null) reader.feed(chunk);
     else if (!sniff(chunk)) continue;
-    yield* drain();
+    if (har.chunks === null) yield* drain();
   }
   sniff(null);
+  if (har.chunks !== null) {
+    const r = importHar(concatBytes(har.chunks));
+    if ("error" in r) throw new FlowReadError(name, null, r.error);
+    for (const w of r.warnings) warn(`${name}: ${w}`);
+    yield* r.flows;
+    return;
+  }
   reader.end();
   yield* drain();
 }

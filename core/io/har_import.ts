@@ -42,7 +42,7 @@ import { Client, Server } from "../flow/connection.ts";
 import { Headers } from "../flow/headers.ts";
 import { HttpFlow, Request, Response } from "../flow/http.ts";
 import { reasonPhrase } from "../flow/status_codes.ts";
-import { UrlError, urlEncodeForm } from "../flow/url.ts";
+import { urlEncodeForm, UrlError } from "../flow/url.ts";
 
 type Json = null | boolean | number | string | Json[] | JsonObject;
 interface JsonObject {
@@ -100,7 +100,7 @@ function optional<T>(
   read: (v: Json, where: string) => T,
 ): T | undefined {
   const v = field(o, key);
-  return v === undefined || v === null ? undefined : read(v, `${where}.${key}`);
+  return v === undefined || v === null ? undefined : read(v, where ? `${where}.${key}` : key);
 }
 
 /** JS text -> bytes-as-latin1 (UTF-8; lone surrogates from surrogateescape map back). */
@@ -190,7 +190,7 @@ function encodeText(text: string, charset: string): Uint8Array {
   }
 }
 
-function readRequest(entry: JsonObject, start: number, end: number): Request {
+function readRequest(entry: JsonObject, start: number, end: number): [Request, string] {
   const r = obj(field(entry, "request"), "request");
   const method = str(field(r, "method"), "request.method");
   const url = str(field(r, "url"), "request.url");
@@ -218,7 +218,7 @@ function readRequest(entry: JsonObject, start: number, end: number): Request {
   req.timestamp_start = start;
   req.timestamp_end = end;
   req.decode(false);
-  return req;
+  return [req, url];
 }
 
 function readResponse(entry: JsonObject, start: number, end: number): Response {
@@ -268,12 +268,11 @@ function readEntry(entry: JsonObject): HttpFlow {
   if (start === null) {
     throw new EntryProblem(`startedDateTime: cannot read ${JSON.stringify(started)} as a date`);
   }
-  const time = optional(entry, "time", "entry", num) ?? 0;
+  const time = optional(entry, "time", "", num) ?? 0;
   const end = start + time / 1000.0;
-  const request = readRequest(entry, start, end);
+  const [request, url] = readRequest(entry, start, end);
   const response = readResponse(entry, start, end);
   const ip = field(entry, "serverIPAddress");
-  const url = str(field(obj(field(entry, "request"), "request"), "url"), "request.url");
   const port = url.startsWith("http://") ? 80 : 443;
   const host = typeof ip === "string" ? ip.replace(/^\[(.*)\]$/, "$1") : "";
   const client = new Client({
@@ -293,7 +292,7 @@ export function harEntryToFlow(entry: unknown, index: number): { flow: HttpFlow 
   error: string;
 } {
   try {
-    if (!isObject(entry)) fail("entry", "an object", entry);
+    if (!isObject(entry)) throw new EntryProblem(`expected an object, got ${kind(entry)}`);
     return { flow: readEntry(entry) };
   } catch (e) {
     if (e instanceof EntryProblem) return { error: `HAR entry ${index}: ${e.message}` };
