@@ -8,6 +8,7 @@ import { nextLayerAddon } from "./next_layer.ts";
 import { ProxyServer } from "./proxyserver.ts";
 import { ReadFile } from "./read_file.ts";
 import { Save } from "./save.ts";
+import { Export } from "./export.ts";
 import { SaveHar } from "./save_har.ts";
 import { TlsConfig } from "./tlsconfig.ts";
 import { Onboarding } from "./onboarding.ts";
@@ -19,6 +20,7 @@ export function defaultAddons(hooks: HookRunner): Addon[] {
     new ReadFile(hooks),
     new Save(),
     new SaveHar(),
+    new Export(),
     new Block(),
     new TlsConfig(),
     new Onboarding(),

@@ -25,7 +25,6 @@ import { TcpFlow } from "../../core/flow/tcp.ts";
 import type { WebSocketData } from "../../core/flow/websocket.ts";
 import type { FlowRuntime } from "./protocol.ts";
 
-// deno-lint-ignore no-control-regex
 const BAD_CHARS = /[\r\n\0]/;
 
 function checkText(value: string, where: string): void {

@@ -33,7 +33,7 @@ export interface FlowRuntime {
 export interface OptionDecl {
   readonly name: string;
   readonly type: string;
-  readonly default: WireValue;
+  readonly default: unknown;
   readonly help: string;
   readonly choices: readonly string[] | null;
 }

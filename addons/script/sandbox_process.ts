@@ -61,7 +61,7 @@ interface Pending {
   readonly hook: string;
   readonly resolve: (m: ReplyMessage) => void;
   readonly reject: (e: Error) => void;
-  readonly timer: number;
+  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 const GRACE_MS = 2000;
@@ -90,7 +90,7 @@ export class SandboxProcess {
   #expectedExit = false;
   #failure: string | null = null;
   #ready = Promise.withResolvers<ReadyMessage>();
-  #killTimer: number | null = null;
+  #killTimer: ReturnType<typeof setTimeout> | null = null;
   readonly exited: Promise<void>;
 
   private constructor(config: SandboxConfig, moduleFiles: readonly string[]) {

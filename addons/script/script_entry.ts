@@ -29,6 +29,8 @@ export interface EntryContext {
    * running, started. Returns false if registering failed (logged).
    */
   install(entry: ScriptEntry, addon: Addon | null): Promise<boolean>;
+  /** Runs `configure` (every option) and, if the proxy is running, `running` on `addon`. */
+  start(addon: Addon): Promise<void>;
 }
 
 /** One loaded script. */

@@ -22,8 +22,9 @@ import { HttpFlow } from "../../core/flow/http.ts";
 import { type StateDict, stateEquals, type StateValue } from "../../core/flow/state.ts";
 import { isOptionTypeName, type OptionValue } from "../../core/option_types.ts";
 import { CTX_KEY, formatLogArgs, optionsView, type ScriptContext } from "./ctx_key.ts";
-import { INPROCESS_ONLY_HOOKS, SANDBOX_HOOKS, SCRIPT_HOOK_NAMES } from "./hook_kinds.ts";
+import { INPROCESS_ONLY_HOOKS, SANDBOX_HOOKS } from "./hook_kinds.ts";
 import { type CommandDecl, type ErrorInfo, type OptionDecl, toErrorInfo } from "./protocol.ts";
+import { addonsFromModule, describeValue, type ScriptAddonObject } from "./script_exports.ts";
 import { decodeFrame, encodeFrame, type WireValue } from "./wire.ts";
 
 interface WorkerScope {
@@ -35,12 +36,11 @@ interface WorkerScope {
   ): void;
 }
 
-type ScriptAddon = Record<string, unknown>;
 type Fn = (...args: unknown[]) => unknown;
 
 interface Runtime {
   name: string;
-  addons: ScriptAddon[];
+  addons: ScriptAddonObject[];
   options: Record<string, OptionValue>;
   commands: Map<string, { fn: Fn; decl: CommandDecl }>;
   load: () => Promise<unknown>;
@@ -136,35 +136,8 @@ function reply(id: WireValue, message: unknown): void {
   }
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  return typeof v === "object" ? "an object" : `a ${typeof v}`;
-}
-
 async function init(rt: Runtime): Promise<unknown> {
-  const module = await rt.load() as Record<string, unknown>;
-  if (!("default" in module)) {
-    throw new TypeError(
-      "the script has no default export; end it with `export default { request(flow) { ... } }`" +
-        " (an addon object, or an array of them)",
-    );
-  }
-  const exported = module.default;
-  const addons = Array.isArray(exported) ? exported : [exported];
-  addons.forEach((a, i) => {
-    if (typeof a !== "object" || a === null || Array.isArray(a)) {
-      const where = Array.isArray(exported) ? `default export [${i}]` : "the default export";
-      throw new TypeError(`${where} is ${describe(a)}, not an addon object`);
-    }
-    for (const hook of SCRIPT_HOOK_NAMES) {
-      const fn = (a as ScriptAddon)[hook];
-      if (fn !== undefined && typeof fn !== "function") {
-        throw new TypeError(`hook ${hook} is ${describe(fn)}, not a function`);
-      }
-    }
-  });
-  rt.addons = addons as ScriptAddon[];
+  rt.addons = addonsFromModule(await rt.load() as Record<string, unknown>);
   const warnings: string[] = [];
   const options: OptionDecl[] = [];
   const loader = {
@@ -234,7 +207,7 @@ async function runAddons(rt: Runtime, hook: string, args: unknown[]): Promise<Ru
       if (typeof (value as PromiseLike<unknown> | null)?.then === "function") value = await value;
       if (value !== undefined) {
         result.warnings.push(
-          `${hook} returned ${describe(value)}; the return value is ignored ` +
+          `${hook} returned ${describeValue(value)}; the return value is ignored ` +
             `(hooks change the flow in place)`,
         );
       }

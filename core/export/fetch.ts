@@ -1,7 +1,7 @@
 /**
  * JavaScript `fetch()` export (not in mitmproxy; users asked for it):
  *
- * ```js
+ * ```js ignore
  * const response = await fetch("http://example.com/path", {
  *   method: "POST",
  *   headers: {

@@ -168,7 +168,8 @@ function startBodyEcho(): Deno.HttpServer<Deno.NetAddr> {
     const body = new Uint8Array(await req.arrayBuffer());
     // Header values are ByteStrings: one char per byte, i.e. latin1.
     const xTest = req.headers.get("x-test") ?? "";
-    return new Response(bodyEcho(req.method, url.pathname + url.search, xTest, body));
+    const echo = bodyEcho(req.method, url.pathname + url.search, xTest, body);
+    return new Response(echo as Uint8Array<ArrayBuffer>);
   });
 }
 
@@ -189,21 +190,17 @@ function flowFor(
 async function direct(flow: HttpFlow): Promise<Uint8Array> {
   const req = flow.request;
   const headers = req.headers.fields.filter(([k]) => k.toLowerCase() !== "content-length");
-  const body = req.raw_content && req.raw_content.length > 0 ? req.raw_content : undefined;
+  const body = req.raw_content && req.raw_content.length > 0
+    ? req.raw_content as Uint8Array<ArrayBuffer>
+    : undefined;
   const res = await fetch(req.url, { method: req.method, headers, body });
   return new Uint8Array(await res.arrayBuffer());
 }
 
 async function viaCurl(flow: HttpFlow, preserveIp = false): Promise<Uint8Array> {
   const cmd = exportFlow("curl", flow, { preserve_original_ip: preserveIp }) as string;
-  const out = await run(
-    "bash",
-    ["-c", `set -o pipefail; ${cmd.replace(/^curl /, "curl -sS ")}`]
-      .map((
-        a,
-        i,
-      ) => (i === 1 && cmd.includes(" | curl ") ? a.replace(" | curl ", " | curl -sS ") : a)),
-  );
+  // curl's progress meter goes to stderr; pipefail catches a failing printf.
+  const out = await run("bash", ["-c", `set -o pipefail\n${cmd}`]);
   ok(out.ok, `${cmd}\n${out.stderr}`);
   return out.stdout;
 }

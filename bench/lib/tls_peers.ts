@@ -1,0 +1,188 @@
+/**
+ * The intercepting proxies of the HTTPS benchmark, each with its own CA directory (created on
+ * first start and kept for the run, so the client can trust it) and told to trust the bench
+ * origin's CA upstream: verification stays on everywhere.
+ *
+ * How a peer picks the upstream differs, and so does the CONNECT target the client sends:
+ * mitmdeno and mitmdump connect to the CONNECT address and forge the leaf from the SNI, so the
+ * client CONNECTs to 127.0.0.1:PORT and puts the test name in the SNI only; http-mitm-proxy
+ * forges the leaf for the CONNECT host name and connects to the Host header's address, so the
+ * client CONNECTs to NAME:PORT and sends `Host: 127.0.0.1:PORT`.
+ */
+
+import { type Listening, startOnFreePort } from "./listeners.ts";
+import { commandExists, makeTempDir, runCommand } from "./processes.ts";
+
+export const TLS_PEER_NAMES = ["direct", "mitmdeno", "http-mitm-proxy", "mitmdump"] as const;
+export type TlsPeerName = typeof TLS_PEER_NAMES[number];
+
+export interface TlsPeer {
+  name: Exclude<TlsPeerName, "direct">;
+  /** null when ready; otherwise why this peer is skipped. */
+  prepare(): Promise<string | null>;
+  /** Starts the proxy; `originCaFile` is the CA it must trust upstream. */
+  start(originCaFile: string): Promise<Listening>;
+  /** The CA certificate clients must trust (exists after the first start). */
+  caFile(): string;
+  /** CONNECT request target for TLS name `name` and origin port `port`. */
+  connectTarget(name: string, port: number): string;
+  version(): string;
+}
+
+const REPO_ROOT = new URL("../../", import.meta.url).pathname;
+const START_TIMEOUT_MS = 120_000;
+
+export function mitmdenoTlsPeer(): TlsPeer {
+  let version = "";
+  let confdir = "";
+  return {
+    name: "mitmdeno",
+    async prepare() {
+      const r = await runCommand("deno", ["--version"], { timeoutMs: 10_000 });
+      version = `deno ${r.stdout.match(/deno (\S+)/)?.[1] ?? "?"}`;
+      confdir = await makeTempDir("mitmdeno-bench-https-mitmdeno-");
+      return null;
+    },
+    start(originCaFile) {
+      return startOnFreePort("mitmdeno", (port) => ({
+        cmd: "deno",
+        args: [
+          "run",
+          "-A",
+          "main.ts",
+          "dump",
+          "-q",
+          "--listen-host",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "--set",
+          `confdir=${confdir}`,
+          "--set",
+          `ssl_verify_upstream_trusted_ca=${originCaFile}`,
+        ],
+        opts: { cwd: REPO_ROOT },
+      }), START_TIMEOUT_MS);
+    },
+    caFile: () => `${confdir}/mitmproxy-ca-cert.pem`,
+    connectTarget: (_name, port) => `127.0.0.1:${port}`,
+    version: () => version,
+  };
+}
+
+/** Debian's mitmproxy package; installed with apt-get when `mitmdump` is missing. */
+export function mitmdumpTlsPeer(): TlsPeer {
+  let version = "";
+  let confdir = "";
+  return {
+    name: "mitmdump",
+    async prepare() {
+      if (!(await commandExists("mitmdump"))) {
+        console.log("mitmdump not found: apt-get install -y mitmproxy ...");
+        const r = await runCommand("apt-get", ["install", "-y", "-q", "mitmproxy"], {
+          timeoutMs: 600_000,
+          env: { DEBIAN_FRONTEND: "noninteractive" },
+        });
+        if (r.code !== 0 || !(await commandExists("mitmdump"))) {
+          const why = (r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ");
+          return `apt-get install mitmproxy failed (exit ${r.code}): ${why}`;
+        }
+      }
+      const r = await runCommand("mitmdump", ["--version"], { timeoutMs: 30_000 });
+      version = `mitmdump ${r.stdout.match(/Mitmproxy:\s*(\S+)/)?.[1] ?? "?"}` +
+        ` (Python ${r.stdout.match(/Python:\s*(\S+)/)?.[1] ?? "?"})`;
+      confdir = await makeTempDir("mitmdeno-bench-https-mitmdump-");
+      return null;
+    },
+    start(originCaFile) {
+      return startOnFreePort("mitmdump", (port) => ({
+        cmd: "mitmdump",
+        args: [
+          "-q",
+          "--listen-host",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "--set",
+          "block_global=false",
+          "--set",
+          `confdir=${confdir}`,
+          "--set",
+          `ssl_verify_upstream_trusted_ca=${originCaFile}`,
+        ],
+      }), START_TIMEOUT_MS);
+    },
+    caFile: () => `${confdir}/mitmproxy-ca-cert.pem`,
+    connectTarget: (_name, port) => `127.0.0.1:${port}`,
+    version: () => version,
+  };
+}
+
+/**
+ * http-mitm-proxy runner: keep-alive on (as in the HTTP benchmark); the upstream is trusted
+ * through NODE_EXTRA_CA_CERTS, which node's default https agent honours. Only the first few
+ * errors are logged.
+ */
+const RUNNER = `"use strict";
+const { Proxy } = require("http-mitm-proxy");
+const [port, caDir] = [Number(process.argv[2]), process.argv[3]];
+const proxy = new Proxy();
+let errors = 0;
+proxy.onError((_ctx, err, kind) => {
+  if (++errors <= 5) console.error("proxy error:", kind, err && err.message);
+});
+proxy.listen({ host: "127.0.0.1", port, keepAlive: true, sslCaDir: caDir }, (err) => {
+  if (err) {
+    console.error(err);
+    process.exit(1);
+  }
+  console.log("listening on " + port);
+});
+`;
+
+/** http-mitm-proxy from npm, installed into a temp folder (not a project dependency). */
+export function httpMitmProxyTlsPeer(): TlsPeer {
+  let version = "";
+  let dir = "";
+  return {
+    name: "http-mitm-proxy",
+    async prepare() {
+      dir = await makeTempDir("mitmdeno-bench-https-http-mitm-proxy-");
+      await Deno.writeTextFile(
+        `${dir}/package.json`,
+        JSON.stringify({ name: "bench-http-mitm-proxy", private: true }),
+      );
+      console.log("npm install http-mitm-proxy (temp folder) ...");
+      const r = await runCommand(
+        "npm",
+        ["install", "--no-audit", "--no-fund", "--loglevel=error", "http-mitm-proxy"],
+        { cwd: dir, timeoutMs: 300_000 },
+      );
+      if (r.code !== 0) {
+        return `npm install http-mitm-proxy failed (exit ${r.code}): ${r.stderr.trim()}`;
+      }
+      const pkg = JSON.parse(
+        await Deno.readTextFile(`${dir}/node_modules/http-mitm-proxy/package.json`),
+      ) as { version: string };
+      const node = await runCommand("node", ["--version"], { timeoutMs: 10_000 });
+      version = `http-mitm-proxy ${pkg.version} (node ${node.stdout.trim()})`;
+      await Deno.writeTextFile(`${dir}/proxy.cjs`, RUNNER);
+      await Deno.mkdir(`${dir}/ca`, { recursive: true });
+      return null;
+    },
+    start(originCaFile) {
+      return startOnFreePort("http-mitm-proxy", (port) => ({
+        cmd: "node",
+        args: ["proxy.cjs", String(port), `${dir}/ca`],
+        opts: { cwd: dir, env: { NODE_EXTRA_CA_CERTS: originCaFile } },
+      }), START_TIMEOUT_MS);
+    },
+    caFile: () => `${dir}/ca/certs/ca.pem`,
+    connectTarget: (name, port) => `${name}:${port}`,
+    version: () => version,
+  };
+}
+
+export function makeTlsPeers(): TlsPeer[] {
+  return [mitmdenoTlsPeer(), httpMitmProxyTlsPeer(), mitmdumpTlsPeer()];
+}
