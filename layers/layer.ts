@@ -59,6 +59,20 @@ export abstract class Layer {
     return this.#paused !== null;
   }
 
+  /**
+   * A layer that now only forwards every event to one child (a decided NextLayer, a mode
+   * layer after start, a tunnel) names it here, so the connection handler can feed the
+   * child directly: each level of `yield*` costs time on every command.
+   */
+  get delegate(): Layer | null {
+    return null;
+  }
+
+  /** Whether the delegate may be fed directly: nothing is pending in this layer. */
+  protected get idle(): boolean {
+    return this.#paused === null && this.#queued.length === 0;
+  }
+
   *#drive(generator: CommandGenerator, reply: unknown): CommandGenerator {
     let step = generator.next(reply);
     while (!step.done) {

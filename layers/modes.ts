@@ -33,8 +33,15 @@ export class ReverseProxy extends Layer {
     return `ReverseProxy(${this.target.scheme}://${this.target.host}:${this.target.port})`;
   }
 
+  #started = false;
+
+  override get delegate(): Layer | null {
+    return this.#started && this.idle ? this.#child : null;
+  }
+
   protected *handle(event: Event): CommandGenerator {
     if (event instanceof Start) {
+      this.#started = true;
       const server = new Server({ address: [this.target.host, this.target.port] });
       server.tls = targetUsesTls(this.target);
       if (server.tls) server.sni = this.target.host;

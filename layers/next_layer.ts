@@ -41,6 +41,10 @@ export class NextLayer extends Layer {
     return this.#child;
   }
 
+  override get delegate(): Layer | null {
+    return this.idle ? this.#child : null;
+  }
+
   protected *handle(event: Event): CommandGenerator {
     if (this.#child !== null) {
       yield* this.#child.handleEvent(event);

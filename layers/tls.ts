@@ -44,6 +44,10 @@ export class ClientTlsLayer extends Layer {
     return `ClientTlsLayer(${this.#state})`;
   }
 
+  override get delegate(): Layer | null {
+    return this.idle ? this.#child : null;
+  }
+
   protected *handle(event: Event): CommandGenerator {
     if (this.#child !== null) {
       yield* this.#child.handleEvent(event);

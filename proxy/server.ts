@@ -123,7 +123,9 @@ export class ConnectionHandler {
     try {
       while (this.#queue.length > 0 && !this.#failed) {
         const next = this.#queue.shift()!;
-        for (const command of this.#layer.handleEvent(next)) this.#execute(command);
+        let layer = this.#layer;
+        for (let inner = layer.delegate; inner !== null; inner = inner.delegate) layer = inner;
+        for (const command of layer.handleEvent(next)) this.#execute(command);
       }
     } catch (e) {
       this.#failed = true;

@@ -68,6 +68,10 @@ export class HttpLayer extends Layer {
     return `HttpLayer(${this.mode.kind})`;
   }
 
+  override get delegate(): Layer | null {
+    return this.idle ? this.#tunnel : null;
+  }
+
   /** What the layer still holds: all zero between requests, or memory is leaking. */
   get retained(): { streams: number; sources: number; connectors: number } {
     return {
