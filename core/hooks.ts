@@ -124,6 +124,9 @@ export interface HookArgs {
   responseheaders: [flow: HttpFlow];
   response: [flow: HttpFlow];
   error: [flow: HttpFlow];
+  websocket_start: [flow: HttpFlow];
+  websocket_message: [flow: HttpFlow];
+  websocket_end: [flow: HttpFlow];
   tcp_start: [flow: TcpFlow];
   tcp_message: [flow: TcpFlow];
   tcp_end: [flow: TcpFlow];
@@ -156,7 +159,7 @@ export type Addon =
   }
   & HookHandlers;
 
-export type HookGroup = "lifecycle" | "connection" | "http" | "tcp" | "tls";
+export type HookGroup = "lifecycle" | "connection" | "http" | "websocket" | "tcp" | "tls";
 
 export interface HookSpec {
   readonly name: HookName;
@@ -286,6 +289,25 @@ export const HOOKS = [
     group: "http",
     args: FLOW_HTTP,
     description: "An HTTP error (not a 4xx/5xx): every flow gets response xor error.",
+  },
+  {
+    name: "websocket_start",
+    group: "websocket",
+    args: FLOW_HTTP,
+    description: "A WebSocket connection started (after the 101 upgrade); data in flow.websocket.",
+  },
+  {
+    name: "websocket_message",
+    group: "websocket",
+    args: FLOW_HTTP,
+    description:
+      "A message arrived from either side; flow.websocket.messages.at(-1) may be changed or dropped.",
+  },
+  {
+    name: "websocket_end",
+    group: "websocket",
+    args: FLOW_HTTP,
+    description: "The WebSocket connection ended (close_code, close_reason, closed_by_client).",
   },
   {
     name: "tcp_start",
