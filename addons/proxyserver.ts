@@ -4,6 +4,11 @@
  * stops them at shutdown.
  */
 import type { Loader } from "../core/hooks.ts";
+import { CommandError } from "../core/command.ts";
+import type { Flow } from "../core/flow/flow.ts";
+import { TcpFlow, TcpMessage } from "../core/flow/tcp.ts";
+import { utf8Encode } from "../codecs/bytes.ts";
+import { type Event, MessageInjected } from "../layers/events.ts";
 import type { Logger } from "../core/log.ts";
 import { OptionsError, parseSize } from "../core/option_types.ts";
 import type { Options } from "../core/options.ts";
@@ -28,8 +33,40 @@ export class ProxyServer {
     return this.#servers;
   }
 
+  /** Injects an event into the live connection of `flow`; false if it is gone. */
+  injectEvent(flow: Flow, event: Event): boolean {
+    for (const server of this.#servers) {
+      const handler = server.handlerFor(flow.client_conn.id);
+      if (handler !== undefined) {
+        handler.inject(event);
+        return true;
+      }
+    }
+    return false;
+  }
+
   load(loader: Loader): void {
     this.#options = loader.options;
+    loader.add_command(
+      "inject.tcp",
+      (flow: Flow, toClient: boolean, message: string) => {
+        if (!(flow instanceof TcpFlow) || !flow.live) {
+          throw new CommandError("Flow is not a live TCP flow.");
+        }
+        const injected = new TcpMessage(!toClient, utf8Encode(message), this.clock.now());
+        if (!this.injectEvent(flow, new MessageInjected(flow, injected))) {
+          throw new CommandError("Flow is not live (its connection is closed).");
+        }
+      },
+      {
+        args: [
+          { name: "flow", type: "flow" },
+          { name: "to_client", type: "bool" },
+          { name: "message", type: "str" },
+        ],
+        help: "Inject a TCP message into a live flow, towards the client or the server.",
+      },
+    );
     this.#logger = loader.logger;
     const add = loader.add_option.bind(loader);
     add("server", "bool", true, "Start a proxy server. Enabled by default.");

@@ -43,3 +43,14 @@ export class Wakeup extends Event {
     super();
   }
 }
+
+/**
+ * A message injected by a command (`inject.websocket`, `inject.tcp`) into a live flow; the
+ * layer that carries that flow sends it as if the peer had sent it.
+ */
+export class MessageInjected<F = unknown, M = unknown> extends Event {
+  readonly kind = "MessageInjected";
+  constructor(readonly flow: F, readonly message: M) {
+    super();
+  }
+}

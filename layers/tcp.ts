@@ -9,7 +9,7 @@
 import { FlowError } from "../core/flow/flow.ts";
 import { TcpFlow, TcpMessage } from "../core/flow/tcp.ts";
 import { CloseConnection, type Connection, SendData } from "./commands.ts";
-import { ConnectionClosed, DataReceived, type Event, Start } from "./events.ts";
+import { ConnectionClosed, DataReceived, type Event, MessageInjected, Start } from "./events.ts";
 import { type CommandGenerator, Layer, openConnection, runHook } from "./layer.ts";
 import type { Context } from "./context.ts";
 import { serverTlsHandshake } from "./tls.ts";
@@ -63,6 +63,14 @@ export class TcpLayer extends Layer {
         yield* this.#closeBoth();
         return;
       }
+      if (message.content.length > 0) yield new SendData(target, message.content);
+      return;
+    }
+    if (event instanceof MessageInjected && this.flow !== null && event.flow === this.flow) {
+      const message = event.message as TcpMessage;
+      const target: Connection = message.from_client ? server : client;
+      this.flow.messages.push(message);
+      yield* runHook("tcp_message", this.flow);
       if (message.content.length > 0) yield new SendData(target, message.content);
       return;
     }

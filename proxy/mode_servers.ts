@@ -48,7 +48,8 @@ export function checkModeSupported(spec: ModeSpec): string | null {
 export class ModeServer {
   #listener: Deno.Listener | null = null;
   readonly #handlers = new Set<Promise<void>>();
-  readonly #live = new Set<ConnectionHandler>();
+  /** Open connections by client id (so commands can inject events into them). */
+  readonly #live = new Map<string, ConnectionHandler>();
   #accepting: Promise<void> | null = null;
 
   constructor(
@@ -59,6 +60,11 @@ export class ModeServer {
   /** The bound address ("host:port"), once listening. */
   get address(): Deno.NetAddr | null {
     return this.#listener ? (this.#listener.addr as Deno.NetAddr) : null;
+  }
+
+  /** The handler of a live client connection, if it is one of ours. */
+  handlerFor(clientId: string): ConnectionHandler | undefined {
+    return this.#live.get(clientId);
   }
 
   listen(optionHost: string, optionPort: number | null): Deno.NetAddr {
@@ -93,12 +99,12 @@ export class ModeServer {
         proxy_mode: this.spec.fullSpec,
       });
       const handler = new ConnectionHandler(conn, client, makeLayer, deps);
-      this.#live.add(handler);
+      this.#live.set(client.id, handler);
       const running: Promise<void> = handler.run().catch((e) => {
         deps.log("error", `connection handler failed: ${e instanceof Error ? e.stack : e}`);
       }).finally(() => {
         this.#handlers.delete(running);
-        this.#live.delete(handler);
+        this.#live.delete(client.id);
       });
       this.#handlers.add(running);
     }
@@ -120,7 +126,7 @@ export class ModeServer {
       ]);
       clearTimeout(timer);
     }
-    for (const handler of this.#live) handler.abort();
+    for (const handler of this.#live.values()) handler.abort();
     await Promise.allSettled([...this.#handlers]);
   }
 }

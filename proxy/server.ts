@@ -86,6 +86,11 @@ export class ConnectionHandler {
     return p ? `${p[0].includes(":") ? `[${p[0]}]` : p[0]}:${p[1]}` : "client";
   }
 
+  /** Feeds an event from outside (a command injecting a message) into the layers. */
+  inject(event: Event): void {
+    this.#enqueue(event);
+  }
+
   /** Closes every socket of this connection at once (shutdown after the grace period). */
   abort(): void {
     for (const socket of this.#sockets.values()) socket.close();

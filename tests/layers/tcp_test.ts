@@ -1,7 +1,7 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { Server } from "../../core/flow/connection.ts";
-import type { TcpFlow } from "../../core/flow/tcp.ts";
-import { ConnectionClosed, DataReceived, Start } from "../../layers/events.ts";
+import { type TcpFlow, TcpMessage } from "../../core/flow/tcp.ts";
+import { ConnectionClosed, DataReceived, MessageInjected, Start } from "../../layers/events.ts";
 import { TcpLayer } from "../../layers/tcp.ts";
 import {
   bytes,
@@ -86,4 +86,18 @@ Deno.test("tcp: killing the flow in tcp_message closes both sides", () => {
     .out(closeConnection(ctx.server))
     .out(hook("tcp_error", flow)).reply()
     .check();
+});
+
+Deno.test("tcp: an injected message is recorded, hooked and sent", () => {
+  const ctx = tcpContext();
+  ctx.server.connected = true;
+  const flow = placeholder<TcpFlow>("flow");
+  playbook(new TcpLayer(ctx))
+    .in(new Start())
+    .out(hook("tcp_start", flow)).reply()
+    .in(() => new MessageInjected(flow.value, new TcpMessage(false, bytes("hi client"), 1)))
+    .out(hook("tcp_message", flow)).reply()
+    .out(sendData(ctx.client, "hi client"))
+    .check();
+  strictEqual(flow.value.messages.length, 1);
 });
