@@ -40,6 +40,8 @@ import { nextStreamState, type StreamState } from "./stream_state.ts";
 export interface SendHeadersOptions {
   endStream?: boolean;
   priority?: Priority;
+  /** Padding octets (0-255) in the HEADERS frame. */
+  padLength?: number;
   /** Names sent as never-indexed literals (pass on what `neverIndexed` reported). */
   neverIndex?: ReadonlySet<string>;
 }
@@ -97,6 +99,11 @@ export class H2Connection {
   /** Streams currently tracked (not closed); closed ones are dropped at once. */
   get trackedStreams(): number {
     return this.#c.streams.size;
+  }
+
+  /** Closed stream ids remembered for late frames (bounded by closedStreamsRemembered). */
+  get rememberedClosedStreams(): number {
+    return this.#c.closed.size;
   }
 
   /** Largest DATA payload the peer accepts in one frame. */
@@ -223,6 +230,7 @@ export class H2Connection {
       const f of headerBlockFrames(streamId, block, c.remote.maxFrameSize, {
         endStream,
         priority: options.priority,
+        padLength: options.padLength,
       })
     ) {
       c.queue(f);

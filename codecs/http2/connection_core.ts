@@ -9,7 +9,8 @@ import {
   type Role,
 } from "./connection_options.ts";
 import type { H2Event } from "./events.ts";
-import { FloodGuard } from "./flood_guard.ts";
+import { FloodGuard, type FloodKind } from "./flood_guard.ts";
+import { ErrorCode } from "./error_codes.ts";
 import { FrameReader } from "./frame_reader.ts";
 import { encodeFrame } from "./frame_writer.ts";
 import type { Frame } from "./frames.ts";
@@ -105,17 +106,29 @@ export class ConnectionCore {
   connectionError(code: number, reason: string): void {
     if (this.dead) return;
     const debugData = latin1Encode(reason.slice(0, 1024));
-    this.queue({ type: "GOAWAY", lastStreamId: this.highestPeer, errorCode: code, debugData });
-    this.goawaySent = this.highestPeer;
+    // A later GOAWAY must not raise the last-stream-id of an earlier one (RFC 9113 §6.8).
+    const last = this.goawaySent >= 0
+      ? Math.min(this.goawaySent, this.highestPeer)
+      : this.highestPeer;
+    this.queue({ type: "GOAWAY", lastStreamId: last, errorCode: code, debugData });
+    this.goawaySent = last;
     this.dead = true;
     this.events.push({
       type: "ConnectionTerminated",
       errorCode: code,
-      lastStreamId: this.highestPeer,
+      lastStreamId: last,
       additionalData: debugData,
       remote: false,
       reason,
     });
+  }
+
+  /** Counts a frame toward flood limits; past one, ends the connection and returns true. */
+  flooded(kind: FloodKind): boolean {
+    const reason = this.flood.count(kind);
+    if (reason === null) return false;
+    this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, reason);
+    return true;
   }
 
   /** Returns consumed octets to the connection window, with WINDOW_UPDATE past half of it. */

@@ -10,7 +10,8 @@ import type { ContinuationFrame, HeadersFrame, Priority, PushPromiseFrame } from
 
 export interface HeaderBlock {
   streamId: number;
-  /** Set for PUSH_PROMISE blocks. */
+  /** True for PUSH_PROMISE blocks, which carry `promisedStreamId`. */
+  push: boolean;
   promisedStreamId: number;
   endStream: boolean;
   priority: Priority | undefined;
@@ -41,6 +42,7 @@ export class HeaderBlockAssembler {
   start(frame: HeadersFrame | PushPromiseFrame): HeaderBlock | null | BlockError {
     const head = {
       streamId: frame.streamId,
+      push: frame.type === "PUSH_PROMISE",
       promisedStreamId: frame.type === "PUSH_PROMISE" ? frame.promisedStreamId : 0,
       endStream: frame.type === "HEADERS" && frame.endStream,
       priority: frame.type === "HEADERS" ? frame.priority : undefined,

@@ -1,7 +1,10 @@
 /**
  * Our SETTINGS as the peer sees them: the acknowledged values plus those sent and not yet
  * acknowledged (RFC 9113 §6.5.3). Received frames are checked against the most permissive
- * of these (`effective`), since the peer may or may not have applied a pending change yet.
+ * of these (`effective`), since the peer may or may not have applied a pending change yet;
+ * except the two limits that protect our resources (concurrent streams, header list size),
+ * which hold from the moment they are sent, as in nghttp2, so a peer cannot flood us before
+ * acknowledging them. Going over them costs the peer only a refused stream.
  */
 
 import { DEFAULT_SETTINGS, type SettingEntry, type Settings, settingsDiff } from "./settings.ts";
@@ -48,15 +51,16 @@ export class LocalSettings {
 
   #recompute(): void {
     const e: Settings = { ...this.#acked };
+    const latest = this.#pending.at(-1)?.settings ?? this.#acked;
     for (const { settings: p } of this.#pending) {
       e.headerTableSize = Math.max(e.headerTableSize, p.headerTableSize);
       e.enablePush ||= p.enablePush;
-      e.maxConcurrentStreams = Math.max(e.maxConcurrentStreams, p.maxConcurrentStreams);
       e.initialWindowSize = Math.max(e.initialWindowSize, p.initialWindowSize);
       e.maxFrameSize = Math.max(e.maxFrameSize, p.maxFrameSize);
-      e.maxHeaderListSize = Math.max(e.maxHeaderListSize, p.maxHeaderListSize);
       e.enableConnectProtocol ||= p.enableConnectProtocol;
     }
+    e.maxConcurrentStreams = latest.maxConcurrentStreams;
+    e.maxHeaderListSize = latest.maxHeaderListSize;
     this.#effective = e;
   }
 }

@@ -110,12 +110,13 @@ export function nextStreamState(
   const next = STREAM_TRANSITIONS[state][input];
   if (next !== undefined) return next;
   const error = `Invalid input ${input} in state ${state}`;
-  // RFC 9113 §5.1: frames after the peer's END_STREAM are STREAM_CLOSED; frames on idle and
-  // reserved(remote) streams are connection errors.
+  // RFC 9113 §5.1: frames after the peer's END_STREAM are STREAM_CLOSED; unexpected frames on
+  // idle and reserved streams are connection errors.
   if (state === "half_closed_remote" || state === "closed") {
     return { error, code: ErrorCode.STREAM_CLOSED, connection: false };
   }
-  const connection = state === "idle" || state === "reserved_remote";
+  const connection = state === "idle" || state === "reserved_remote" ||
+    state === "reserved_local";
   return { error, code: ErrorCode.PROTOCOL_ERROR, connection };
 }
 

@@ -55,14 +55,15 @@ export class HpackDecoder {
 
   /**
    * Applies a new SETTINGS_HEADER_TABLE_SIZE once the peer acknowledged it. Shrinking below the
-   * current size evicts now and requires a size update at the start of the next block.
+   * current size evicts now and requires a size update at the start of the next block. Growing
+   * takes effect at once: an encoder that keeps a smaller table without saying so still works,
+   * because our table then holds a superset of its entries.
    */
   setMaxAllowedTableSize(size: number): void {
+    if (size === this.#maxAllowed) return;
     this.#maxAllowed = size;
-    if (size < this.#table.maxSize) {
-      this.#table.setMaxSize(size);
-      this.#updateRequired = true;
-    }
+    if (size < this.#table.maxSize) this.#updateRequired = true;
+    this.#table.setMaxSize(size);
   }
 
   decode(block: Uint8Array): DecodedBlock | { error: string } {

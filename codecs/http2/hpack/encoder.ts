@@ -16,6 +16,14 @@ export interface HpackEncoderOptions {
   /** Upper bound on the table we keep, whatever the peer allows (default 4096). */
   maxTableSize?: number;
   huffman?: HuffmanMode;
+  /** Whether to add a (non-sensitive) field to the table; the default skips fields that
+   * rarely repeat and entries over 3/4 of the table. */
+  shouldIndex?: (name: string, value: string, tableSize: number) => boolean;
+}
+
+/** The default indexing choice (see `NOT_INDEXED`). */
+export function defaultShouldIndex(name: string, value: string, tableSize: number): boolean {
+  return !NOT_INDEXED.has(name) && entrySize(name, value) <= tableSize * 3 / 4;
 }
 
 /** Fields never added to the table: they rarely repeat on a connection (as nghttp2 does). */
@@ -42,6 +50,7 @@ export class HpackEncoder {
   readonly #table: DynamicTable;
   readonly #cap: number;
   readonly #huffman: HuffmanMode;
+  readonly #shouldIndex: (name: string, value: string, tableSize: number) => boolean;
   /** Smallest and latest table size chosen since the last block, if any changed. */
   #pendingMin = -1;
   #pendingSize = -1;
@@ -51,8 +60,10 @@ export class HpackEncoder {
   constructor(options: HpackEncoderOptions = {}) {
     this.#cap = options.maxTableSize ?? 4096;
     this.#huffman = options.huffman ?? "auto";
+    this.#shouldIndex = options.shouldIndex ?? defaultShouldIndex;
     // Until the peer's SETTINGS arrive, the RFC default of 4096 is in force.
     this.#table = new DynamicTable(Math.min(4096, this.#cap), true);
+    if (this.#cap < 4096) this.#pendingMin = this.#pendingSize = this.#cap;
   }
 
   get table(): DynamicTable {
@@ -61,8 +72,8 @@ export class HpackEncoder {
 
   /** Applies the peer's SETTINGS_HEADER_TABLE_SIZE; the next block announces the change. */
   setPeerMaxTableSize(size: number): void {
+    // Always announce: the peer's decoder may have resized its table to the new setting.
     const next = Math.min(size, this.#cap);
-    if (next === this.#table.maxSize && this.#pendingSize === -1) return;
     this.#pendingMin = this.#pendingMin === -1 ? next : Math.min(this.#pendingMin, next);
     this.#pendingSize = next;
     this.#table.setMaxSize(next);
@@ -72,7 +83,10 @@ export class HpackEncoder {
    * Encodes a header list. Names must be lowercase latin1 (the connection checks). Fields named
    * in `neverIndex`, and those sent to us as never-indexed, use never-indexed literals.
    */
-  encode(headers: readonly (readonly [string, string])[], neverIndex?: ReadonlySet<string>) {
+  encode(
+    headers: readonly (readonly [string, string])[],
+    neverIndex?: ReadonlySet<string>,
+  ): Uint8Array {
     this.#len = 0;
     if (this.#pendingSize !== -1) {
       // RFC 7541 §4.2: signal the smallest size reached, then the final one.
@@ -100,11 +114,11 @@ export class HpackEncoder {
     }
     if (sensitive) {
       this.#integer(nameIndex, 4, 0x10);
-    } else if (NOT_INDEXED.has(name) || entrySize(name, value) > table.maxSize * 3 / 4) {
-      this.#integer(nameIndex, 4, 0x00);
-    } else {
+    } else if (this.#shouldIndex(name, value, table.maxSize)) {
       this.#integer(nameIndex, 6, 0x40);
       table.add(name, value);
+    } else {
+      this.#integer(nameIndex, 4, 0x00);
     }
     if (nameIndex === 0) this.#string(name);
     this.#string(value);
