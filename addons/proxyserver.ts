@@ -26,6 +26,8 @@ export class ProxyServer {
   #layerOptions: LayerOptions | null = null;
   #options: Options | null = null;
   #logger: Logger | null = null;
+  #startupErrors = 0;
+  #stopCountingErrors: (() => void) | null = null;
 
   constructor(readonly hooks: HookRunner, readonly clock: Clock = SYSTEM_CLOCK) {}
 
@@ -47,6 +49,11 @@ export class ProxyServer {
 
   load(loader: Loader): void {
     this.#options = loader.options;
+    // Errors logged while starting (e.g. a broken CA) mean we must not start listening.
+    const unsubscribe = loader.logger.subscribe((entry) => {
+      if (entry.level === "error") this.#startupErrors++;
+    });
+    this.#stopCountingErrors = unsubscribe;
     loader.add_command(
       "inject.tcp",
       (flow: Flow, toClient: boolean, message: string) => {
@@ -194,8 +201,13 @@ export class ProxyServer {
   }
 
   running(): void {
+    this.#stopCountingErrors?.();
     const options = this.#options!;
     if (!(options.get("server") as boolean)) return;
+    if (this.#startupErrors > 0) {
+      this.#logger!.error("Not starting the proxy server because of the errors above.");
+      return;
+    }
     for (const spec of this.#modeSpecs(options)) {
       const server = new ModeServer(spec, () => this.#deps());
       let addr: Deno.NetAddr;

@@ -86,18 +86,28 @@ export class TlsConfig {
   async running(): Promise<void> {
     const options = this.#options!;
     const confdir = expandHome(options.get("confdir") as string);
+    let store: CertStore;
     try {
       const loaded = await loadOrCreateCa(confdir, { keySize: options.get("key_size") as number });
       for (const warning of loaded.warnings) this.#logger!.warn(warning);
       if (loaded.created) this.#logger!.info(`Created a new CA in ${confdir}.`);
-      const store = new CertStore(loaded.ca);
-      for (const spec of options.get("certs") as string[]) await store.addCustomCert(spec);
-      this.#store = store;
+      store = new CertStore(loaded.ca);
     } catch (e) {
       this.#logger!.error(
         `Cannot load the certificate authority: ${e instanceof Error ? e.message : e}`,
       );
+      return;
     }
+    for (const spec of options.get("certs") as string[]) {
+      try {
+        for (const warning of await store.addCustomCert(spec)) this.#logger!.warn(warning);
+      } catch (e) {
+        this.#logger!.error(
+          `Cannot load certificate "${spec}": ${e instanceof Error ? e.message : e}`,
+        );
+      }
+    }
+    this.#store = store;
   }
 
   load(loader: Loader): void {
@@ -249,11 +259,21 @@ export class TlsConfig {
     const context = data.context as Context;
     const { client, server } = context;
     const upstream = server.certificate_list[0] ?? null;
-    const cert = await this.certs.getCert({
-      sni: client.sni,
-      address: server.address?.[0] ?? client.sockname?.[0] ?? null,
-      upstreamCertPem: options.get("upstream_cert") ? upstream : null,
-    });
+    let cert: { certChainPem: string; keyPem: string };
+    try {
+      cert = await this.certs.getCert({
+        sni: client.sni,
+        address: server.address?.[0] ?? client.sockname?.[0] ?? null,
+        upstreamCertPem: options.get("upstream_cert") ? upstream : null,
+      });
+    } catch (e) {
+      this.#logger!.error(
+        `Cannot make a certificate for ${client.sni ?? server.address?.[0] ?? "the client"}: ${
+          e instanceof Error ? e.message : e
+        }`,
+      );
+      return;
+    }
     const extras = options.get("add_upstream_certs_to_client_chain")
       ? server.certificate_list.join("")
       : "";

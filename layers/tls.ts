@@ -111,7 +111,8 @@ export class ClientTlsLayer extends Layer {
     const settings = tlsData.settings as TlsSettings | null;
     if (settings === null || settings.side !== "server") {
       yield* this.#fail(
-        "no TLS settings for the client connection (is the tlsconfig addon loaded?)",
+        "Client TLS handshake not started: no TLS settings, so no certificate to present " +
+          "(see the error above, or load the tlsconfig addon)",
       );
       return;
     }
@@ -122,9 +123,7 @@ export class ClientTlsLayer extends Layer {
       client.error = result.error;
       yield* runHook("tls_failed_client", tlsData);
       const name = hello.sni ?? (server.address?.[0] ?? "the server");
-      yield* this.#fail(
-        `Client TLS handshake failed. The client does not trust the proxy's certificate for ${name} (${result.error})`,
-      );
+      yield* this.#fail(clientFailureMessage(name, result.error));
       return;
     }
     applyHandshake(client, result, this.context.clock.now());
@@ -192,6 +191,18 @@ export function* serverTlsHandshake(
   server.certificate_list = [...result.peerCertificates];
   yield* runHook("tls_established_server", tlsData);
   return null;
+}
+
+/** Says why a client handshake failed in words a user can act on. */
+export function clientFailureMessage(name: string, error: string): string {
+  if (
+    /incompatible|version|NotOfferedOrEnabled|no shared cipher|NoCipherSuitesInCommon/i.test(error)
+  ) {
+    return "Client TLS handshake failed: the client and mitmdeno cannot agree on a TLS version " +
+      `or cipher for ${name} (${error}). You may need to adjust tls_version_client_min/max ` +
+      "or ciphers_client.";
+  }
+  return `Client TLS handshake failed. The client does not trust the proxy's certificate for ${name} (${error})`;
 }
 
 function applyHandshake(

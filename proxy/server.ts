@@ -243,8 +243,8 @@ export class ConnectionHandler {
       else socket.closeWrite();
       return;
     }
-    tls?.end();
-    socket.closeAfterFlush().then(() => this.#connectionEnded(connection));
+    const flushed = tls !== undefined ? tls.endAndFlush() : Promise.resolve();
+    flushed.then(() => socket.closeAfterFlush()).then(() => this.#connectionEnded(connection));
   }
 
   #startReading(connection: Connection): void {

@@ -273,8 +273,13 @@ export interface NewConnectionOptions {
   concurrency: number;
   warmupS: number;
   durationS: number;
-  /** A fresh name per connection (`h<N>.<suffix>`) or always `same.<suffix>`. */
+  /**
+   * A fresh name per connection (`<prefix>w<N>.<suffix>` in the warm-up, `<prefix>h<N>...`
+   * measured) or always `<prefix>same.<suffix>`. A prefix unique to the run keeps a peer's
+   * certificate cache (http-mitm-proxy's is on disk) from serving an earlier run's names.
+   */
   distinctNames: boolean;
+  namePrefix: string;
   nameSuffix: string;
   onWindow?: (edge: "start" | "end") => void;
 }
@@ -294,8 +299,8 @@ export async function newConnectionLoad(
     while (!stop) {
       const phase = stats.counting ? "h" : "w";
       const name = options.distinctNames
-        ? `${phase}${counter++}.${options.nameSuffix}`
-        : `same.${options.nameSuffix}`;
+        ? `${options.namePrefix}${phase}${counter++}.${options.nameSuffix}`
+        : `${options.namePrefix}same.${options.nameSuffix}`;
       const t0 = performance.now();
       let conn: Deno.TlsConn | null = null;
       try {

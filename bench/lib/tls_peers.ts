@@ -1,7 +1,7 @@
 /**
  * The intercepting proxies of the HTTPS benchmark, each with its own CA directory (created on
  * first start and kept for the run, so the client can trust it) and told to trust the bench
- * origin's CA upstream: verification stays on everywhere.
+ * origin's CA upstream (verification on, the default) or all told not to verify it.
  *
  * How a peer picks the upstream differs, and so does the CONNECT target the client sends:
  * mitmdeno and mitmdump connect to the CONNECT address and forge the leaf from the SNI, so the
@@ -16,12 +16,20 @@ import { commandExists, makeTempDir, runCommand } from "./processes.ts";
 export const TLS_PEER_NAMES = ["direct", "mitmdeno", "http-mitm-proxy", "mitmdump"] as const;
 export type TlsPeerName = typeof TLS_PEER_NAMES[number];
 
+/** How a proxy treats the origin's certificate. */
+export type UpstreamTrust = { insecure: true } | { insecure: false; caFile: string };
+
+function upstreamOptions(trust: UpstreamTrust): string[] {
+  return trust.insecure
+    ? ["--set", "ssl_insecure=true"]
+    : ["--set", `ssl_verify_upstream_trusted_ca=${trust.caFile}`];
+}
+
 export interface TlsPeer {
   name: Exclude<TlsPeerName, "direct">;
   /** null when ready; otherwise why this peer is skipped. */
   prepare(): Promise<string | null>;
-  /** Starts the proxy; `originCaFile` is the CA it must trust upstream. */
-  start(originCaFile: string): Promise<Listening>;
+  start(upstream: UpstreamTrust): Promise<Listening>;
   /** The CA certificate clients must trust (exists after the first start). */
   caFile(): string;
   /** CONNECT request target for TLS name `name` and origin port `port`. */
@@ -43,7 +51,7 @@ export function mitmdenoTlsPeer(): TlsPeer {
       confdir = await makeTempDir("mitmdeno-bench-https-mitmdeno-");
       return null;
     },
-    start(originCaFile) {
+    start(upstream) {
       return startOnFreePort("mitmdeno", (port) => ({
         cmd: "deno",
         args: [
@@ -58,8 +66,7 @@ export function mitmdenoTlsPeer(): TlsPeer {
           String(port),
           "--set",
           `confdir=${confdir}`,
-          "--set",
-          `ssl_verify_upstream_trusted_ca=${originCaFile}`,
+          ...upstreamOptions(upstream),
         ],
         opts: { cwd: REPO_ROOT },
       }), START_TIMEOUT_MS);
@@ -94,7 +101,7 @@ export function mitmdumpTlsPeer(): TlsPeer {
       confdir = await makeTempDir("mitmdeno-bench-https-mitmdump-");
       return null;
     },
-    start(originCaFile) {
+    start(upstream) {
       return startOnFreePort("mitmdump", (port) => ({
         cmd: "mitmdump",
         args: [
@@ -107,8 +114,7 @@ export function mitmdumpTlsPeer(): TlsPeer {
           "block_global=false",
           "--set",
           `confdir=${confdir}`,
-          "--set",
-          `ssl_verify_upstream_trusted_ca=${originCaFile}`,
+          ...upstreamOptions(upstream),
         ],
       }), START_TIMEOUT_MS);
     },
@@ -120,8 +126,8 @@ export function mitmdumpTlsPeer(): TlsPeer {
 
 /**
  * http-mitm-proxy runner: keep-alive on (as in the HTTP benchmark); the upstream is trusted
- * through NODE_EXTRA_CA_CERTS, which node's default https agent honours. Only the first few
- * errors are logged.
+ * through NODE_EXTRA_CA_CERTS (or not verified: NODE_TLS_REJECT_UNAUTHORIZED=0), which node's
+ * default https agent honours. Only the first few errors are logged.
  */
 const RUNNER = `"use strict";
 const { Proxy } = require("http-mitm-proxy");
@@ -170,11 +176,16 @@ export function httpMitmProxyTlsPeer(): TlsPeer {
       await Deno.mkdir(`${dir}/ca`, { recursive: true });
       return null;
     },
-    start(originCaFile) {
+    start(upstream) {
       return startOnFreePort("http-mitm-proxy", (port) => ({
         cmd: "node",
         args: ["proxy.cjs", String(port), `${dir}/ca`],
-        opts: { cwd: dir, env: { NODE_EXTRA_CA_CERTS: originCaFile } },
+        opts: {
+          cwd: dir,
+          env: upstream.insecure
+            ? { NODE_TLS_REJECT_UNAUTHORIZED: "0" } as Record<string, string>
+            : { NODE_EXTRA_CA_CERTS: upstream.caFile },
+        },
       }), START_TIMEOUT_MS);
     },
     caFile: () => `${dir}/ca/certs/ca.pem`,

@@ -16,6 +16,7 @@
  */
 
 import tls from "node:tls";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Address } from "../flow/connection.ts";
 import { CertFileError, type CertificateAuthority } from "./ca.ts";
 import { readPemFile } from "./ca_files.ts";
@@ -216,15 +217,24 @@ export class CertStore {
     });
     const leaf = certs[0];
     const keyResult = await readRsaPrivateKey(parsed.blocks, options.passphrase);
-    if ("error" in keyResult) throw new CertFileError(source, keyResult.error);
-    const key = "key" in keyResult ? keyResult.key : this.ca.key;
-    if (!(await certMatchesKey(leaf, key))) {
-      throw new CertFileError(
-        source,
-        "key" in keyResult
-          ? "the private key does not match the certificate"
-          : "no private key in the file, and the CA key does not match the certificate",
-      );
+    let keyPem: string;
+    if ("error" in keyResult && /not RSA|only RSA/.test(keyResult.error)) {
+      // Served certificates may use any key type the TLS engine takes (EC, Ed25519): only
+      // the CA, which signs leaves with WebCrypto, must be RSA.
+      const keyBlock = parsed.blocks.find((b) => b.label.endsWith("PRIVATE KEY"));
+      keyPem = nonRsaKeyPem(keyBlock?.text ?? text, pemOf(leaf), source, options.passphrase);
+    } else {
+      if ("error" in keyResult) throw new CertFileError(source, keyResult.error);
+      const key = "key" in keyResult ? keyResult.key : this.ca.key;
+      if (!(await certMatchesKey(leaf, key))) {
+        throw new CertFileError(
+          source,
+          "key" in keyResult
+            ? "the private key does not match the certificate"
+            : "no private key in the file, and the CA key does not match the certificate",
+        );
+      }
+      keyPem = pkcs1Pem(key);
     }
     const warnings: string[] = [];
     if (leaf.getExtension(x509.BasicConstraintsExtension)?.ca) {
@@ -244,7 +254,7 @@ export class CertStore {
     try {
       entry = makeEntry({
         certPem: pemOf(leaf),
-        keyPem: pkcs1Pem(key),
+        keyPem,
         chainPems: certs.slice(1).map(pemOf),
         der: new Uint8Array(leaf.rawData),
         commonName,
@@ -297,6 +307,24 @@ export class CertStore {
       return null;
     }
   }
+}
+
+function nonRsaKeyPem(
+  text: string,
+  leafPem: string,
+  source: string,
+  passphrase: string | undefined,
+): string {
+  let key;
+  try {
+    key = createPrivateKey({ key: text, passphrase });
+  } catch (e) {
+    throw new CertFileError(source, `the private key cannot be read (${(e as Error).message})`);
+  }
+  if (!new X509Certificate(leafPem).checkPrivateKey(key)) {
+    throw new CertFileError(source, "the private key does not match the certificate");
+  }
+  return key.export({ type: "pkcs8", format: "pem" }) as string;
 }
 
 function makeEntry(fields: Omit<CertEntry, "secureContext">): CertEntry {

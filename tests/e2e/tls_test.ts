@@ -9,6 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { CERTUTIL, CHROMIUM, dumpDom } from "./support/chromium.ts";
+import {
+  copyFixtureConfdir,
+  corruptCaFiles,
+  FIXTURE_CONFDIR,
+  HAVE_FIXTURE,
+  tempDir,
+} from "./support/confdirs.ts";
 import { curl, splitIncluded } from "./support/curl.ts";
 import { LoopbackGate } from "./support/loopback_gate.ts";
 import { pseudoRandomBytes, sha256Hex, startNginx } from "./support/nginx.ts";
@@ -27,7 +34,6 @@ import {
   makeMitmproxyConfdir,
   makeSelfSigned,
   openssl,
-  pemBlocks,
   spkiSha256Base64,
   verifiesAgainst,
 } from "./support/tls_tools.ts";
@@ -40,33 +46,6 @@ const CA_FILES = [
   "mitmproxy-ca.p12",
   "mitmproxy-ca.pem",
 ];
-/** mitmproxy's test confdir (an old 1024-bit CA that expired in 2016), beside the repo. */
-const FIXTURE_CONFDIR = new URL("../../../shared/fixtures/mitmproxy/confdir", import.meta.url)
-  .pathname;
-const HAVE_FIXTURE = (() => {
-  try {
-    return Deno.statSync(`${FIXTURE_CONFDIR}/mitmproxy-ca.pem`).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-/** The confdir fixture copied into a temp dir (it is read-only and must stay pristine). */
-async function copyFixtureConfdir(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "mitmdeno-e2e-fixture-conf-" });
-  for await (const e of Deno.readDir(FIXTURE_CONFDIR)) {
-    if (e.isFile) await Deno.copyFile(`${FIXTURE_CONFDIR}/${e.name}`, `${dir}/${e.name}`);
-  }
-  return dir;
-}
-
-async function tempDir(prefix: string): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
-  };
-}
 
 /** curl through the proxy trusting `cacert` (the proxy's CA unless told otherwise). */
 function curlVia(p: TlsProxy, args: readonly string[], cacert: string | null = p.caFile) {
@@ -167,7 +146,8 @@ Deno.test("TLS interception: clients that trust the proxy's CA", async (t) => {
   await t.step("trusted CA does not switch off the hostname check", async () => {
     // nginx's certificate names 127.0.0.1 only; asked for "localhost" the proxy must refuse.
     const res = await curlVia(p, [`https://localhost:${nginx.tlsPort}/echo?name=1`]);
-    assert.notEqual(res.code, 0);
+    // Refused: either the connection fails or the client gets a 502 naming the cause.
+    assert.ok(res.code !== 0 || res.text.startsWith("502 Bad Gateway"), res.text);
     assert.ok(!res.text.includes("GET /echo"), res.text);
     await waitForOutput(p.proxy, /Server TLS handshake failed: .*localhost/);
   });
@@ -260,7 +240,7 @@ Deno.test("TLS interception: upstream certificate verification", async (t) => {
   });
 
   await t.step(
-    "ssl_verify_upstream_trusted_ca accepts it (see the first test's proxy)",
+    "ssl_verify_upstream_trusted_ca=<nginx's certificate> accepts it",
     async () => {
       await using trusting = await startTlsProxy([
         "--set",
@@ -273,13 +253,8 @@ Deno.test("TLS interception: upstream certificate verification", async (t) => {
   );
 });
 
-// BUG: an upstream that fails verification gets no 502: the proxy logs the flow as
-// "<< Could not connect to 127.0.0.1:PORT: self-signed certificate" but the client reads an
-// empty reply (curl exit 52). Same cause as the next test: the error response is written into
-// the TLS session and the socket is closed before the ciphertext is flushed.
 Deno.test({
   name: "TLS interception: upstream verification failure answers 502 naming the cause",
-  ignore: true,
   async fn() {
     await using nginx = await startNginx();
     await using p = await startTlsProxy([]);
@@ -291,15 +266,8 @@ Deno.test({
   },
 });
 
-// BUG: over intercepted TLS, the last response before the proxy closes the client connection
-// is lost: `curl -H "Connection: close" https://...` (or `--http1.0`) through the proxy prints
-// "Empty reply from server" (exit 52) although the flow is logged "<< 200 OK"; openssl
-// s_client sees no response and no close_notify ("unexpected eof while reading").
-// CloseConnection calls TlsSession.end() then SocketIo.closeAfterFlush(), which closes the
-// socket before node:tls has handed over the encrypted response (proxy/server.ts).
 Deno.test({
   name: "TLS interception: a response with Connection: close reaches the client",
-  ignore: true,
   async fn() {
     await using nginx = await startNginx();
     await using p = await startTlsProxy(["--set", "ssl_insecure=true"]);
@@ -313,14 +281,8 @@ Deno.test({
   },
 });
 
-// BUG: a TLS version mismatch is reported as distrust: with tls_version_client_min=TLS1_3 and
-// a TLS 1.2-only client the log says "The client does not trust the proxy's certificate for
-// 127.0.0.1 (peer is incompatible: Tls12NotOfferedOrEnabled)". mitmproxy says "Client and
-// mitmproxy cannot agree on a TLS version to use. You may need to adjust mitmproxy's
-// tls_version_client_min option." (tls_passthrough_on_failure also treats it as pinning.)
 Deno.test({
   name: "TLS interception: a TLS version mismatch is logged as such",
-  ignore: true,
   async fn() {
     await using nginx = await startNginx();
     await using p = await startTlsProxy(["--set", "tls_version_client_min=TLS1_3"]);
@@ -406,13 +368,8 @@ Deno.test("TLS interception: passthrough and custom certificates", async (t) => 
   });
 });
 
-// BUG: `--set certs=custom.test=bundle.pem` with an EC (P-256) key stops start-up with
-// "Cannot load the certificate authority: bundle.pem: the private key is not RSA (algorithm
-// OID 2a8648ce3d0201)". Expected: the EC certificate is served (mitmproxy loads any key type
-// for `certs`); at the least the message must not blame the certificate authority.
 Deno.test({
   name: "TLS interception: certs with an EC key",
-  ignore: true,
   async fn() {
     await using nginx = await startNginx();
     await using dir = await tempDir("mitmdeno-e2e-certs-ec-");
@@ -469,56 +426,38 @@ Deno.test("TLS interception: existing and broken CA files", async (t) => {
   });
 
   await t.step("a corrupt mitmproxy-ca.pem stops start-up with a message naming it", async () => {
-    const fixtureCert = pemBlocks(
-      await Deno.readTextFile(`${FIXTURE_CONFDIR}/mitmproxy-ca-cert.pem`).catch(() => ""),
-    )[0];
-    const good = await Deno.makeTempDir({ prefix: "mitmdeno-e2e-goodca-" });
-    await makeMitmproxyConfdir(good);
-    const goodCa = await Deno.readTextFile(`${good}/mitmproxy-ca.pem`);
-    await Deno.remove(good, { recursive: true });
-    const [goodKey, goodCert] = [
-      goodCa.slice(0, goodCa.indexOf("-----BEGIN CERTIFICATE-----")),
-      pemBlocks(goodCa)[0],
-    ];
-    const certLines = goodCert.split("\n");
-    certLines[8] = "A".repeat(certLines[8].length); // valid base64, broken DER
-    const cases: Record<string, string | Uint8Array> = {
-      "garbage": "this is not a certificate\n",
-      "empty": "",
-      "truncated": goodCa.slice(0, Math.floor(goodCa.length * 0.6)),
-      "certificate without key": goodCert,
-      "key without certificate": goodKey,
-      "broken DER": goodKey + certLines.join("\n"),
-      "binary": pseudoRandomBytes(512),
-      ...(fixtureCert ? { "key of another CA": goodKey + fixtureCert } : {}),
+    const cases = await corruptCaFiles();
+    const tryOne = async ([name, content]: [string, string | Uint8Array]) => {
+      const confdir = await Deno.makeTempDir({ prefix: "mitmdeno-e2e-badca-" });
+      try {
+        const file = `${confdir}/mitmproxy-ca.pem`;
+        if (typeof content === "string") await Deno.writeTextFile(file, content);
+        else await Deno.writeFile(file, content);
+        const before = await dirDigest(confdir);
+        const exit = await runProxyCli([
+          "--listen-host",
+          "127.0.0.1",
+          "-p",
+          "0",
+          "--set",
+          `confdir=${confdir}`,
+        ]);
+        return {
+          name,
+          file,
+          exit,
+          changed: JSON.stringify(await dirDigest(confdir)) !== JSON.stringify(before),
+        };
+      } finally {
+        await Deno.remove(confdir, { recursive: true });
+      }
     };
-    const results = await Promise.all(
-      Object.entries(cases).map(async ([name, content]) => {
-        const confdir = await Deno.makeTempDir({ prefix: "mitmdeno-e2e-badca-" });
-        try {
-          const file = `${confdir}/mitmproxy-ca.pem`;
-          if (typeof content === "string") await Deno.writeTextFile(file, content);
-          else await Deno.writeFile(file, content);
-          const before = await dirDigest(confdir);
-          const exit = await runProxyCli([
-            "--listen-host",
-            "127.0.0.1",
-            "-p",
-            "0",
-            "--set",
-            `confdir=${confdir}`,
-          ]);
-          return {
-            name,
-            file,
-            exit,
-            changed: JSON.stringify(await dirDigest(confdir)) !== JSON.stringify(before),
-          };
-        } finally {
-          await Deno.remove(confdir, { recursive: true });
-        }
-      }),
-    );
+    // Four at a time: each is a deno process, and other test files run meanwhile.
+    const entries = Object.entries(cases);
+    const results = [];
+    for (let i = 0; i < entries.length; i += 4) {
+      results.push(...(await Promise.all(entries.slice(i, i + 4).map(tryOne))));
+    }
     for (const { name, file, exit, changed } of results) {
       const out = `${exit.stdout}\n${exit.stderr}`;
       assert.notEqual(exit.code, 0, `${name}: exit ${exit.code}\n${out}`);
@@ -544,14 +483,8 @@ Deno.test("TLS interception: existing and broken CA files", async (t) => {
   });
 });
 
-// BUG: with a corrupt mitmproxy-ca.pem the proxy first prints "HTTP(S) proxy listening at
-// 127.0.0.1:PORT." and only then "mitmdeno dump: start-up failed: Cannot load the certificate
-// authority: ..." and exits 1, so whoever waits for the listening line believes it started.
-// The CA is loaded in the tlsconfig addon's `running` hook, after the listeners are up;
-// mitmproxy loads it while configuring, before it listens.
 Deno.test({
   name: "TLS interception: a proxy that cannot load its CA never reports listening",
-  ignore: true,
   async fn() {
     await using dir = await tempDir("mitmdeno-e2e-badca-listen-");
     await Deno.writeTextFile(`${dir.path}/mitmproxy-ca.pem`, "garbage\n");
