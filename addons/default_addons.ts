@@ -1,6 +1,7 @@
 /** The built-in addons every tool loads, in order. */
 import type { Addon } from "../core/hooks.ts";
 import type { HookRunner } from "../proxy/server.ts";
+import { type ScriptHost, ScriptLoader } from "./script/script.ts";
 import { Block } from "./block.ts";
 import { CoreCommands } from "./core_commands.ts";
 import { coreOptions } from "./core_options.ts";
@@ -13,11 +14,13 @@ import { SaveHar } from "./save_har.ts";
 import { TlsConfig } from "./tlsconfig.ts";
 import { Onboarding } from "./onboarding.ts";
 
-export function defaultAddons(hooks: HookRunner): Addon[] {
+export function defaultAddons(hooks: HookRunner & ScriptHost): Addon[] {
   return [
     coreOptions,
     new CoreCommands(),
     new ReadFile(hooks),
+    // Before Save, so saved flows and the printer see what scripts changed.
+    new ScriptLoader(hooks),
     new Save(),
     new SaveHar(),
     new Export(),

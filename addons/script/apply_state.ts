@@ -2,10 +2,12 @@
  * Applies what a sandboxed hook returned to the live objects the proxy is working with.
  *
  * Rules, written once:
- * - Validate first, then change: the returned state is rebuilt with the flow classes'
- *   `fromState` (which checks every field), plus the checks the wire needs (ports and status
- *   codes are integers in range, no CR/LF/NUL in header fields, the request line or the
- *   reason). Any problem throws `StateError` before the live object is touched.
+ * - A hook's reply carries only the top-level flow fields it changed (`request`, `marked`,
+ *   ...). Each is rebuilt with the flow classes' `fromState` (which checks every field),
+ *   plus the checks the wire needs (ports and status codes are integers in range, no
+ *   CR/LF/NUL in header fields, the request line or the reason).
+ * - Validate first, then change: any problem throws `StateError` before the live object is
+ *   touched.
  * - Change in place: the proxy's layers hold the live request, response, message and
  *   connection objects, so their fields are overwritten rather than the objects replaced.
  *   A response the hook created (`flow.response = Response.make(...)`) is new and is
@@ -16,13 +18,22 @@
 import { latin1Decode } from "../../codecs/bytes.ts";
 import { type Client, type Server } from "../../core/flow/connection.ts";
 import { Client as ClientClass, Server as ServerClass } from "../../core/flow/connection.ts";
-import { type Flow, KILLED_MESSAGE } from "../../core/flow/flow.ts";
+import { type Flow, FlowError, KILLED_MESSAGE, type ReplayKind } from "../../core/flow/flow.ts";
 import { flowFromState } from "../../core/flow/flow_state.ts";
 import type { Headers } from "../../core/flow/headers.ts";
-import { HttpFlow, type Request, type Response } from "../../core/flow/http.ts";
-import { asDict, StateError, type StateValue } from "../../core/flow/state.ts";
-import { TcpFlow } from "../../core/flow/tcp.ts";
-import type { WebSocketData } from "../../core/flow/websocket.ts";
+import { HttpFlow, Request, Response } from "../../core/flow/http.ts";
+import {
+  asBool,
+  asDict,
+  asList,
+  asStr,
+  orNull,
+  type StateDict,
+  StateError,
+  type StateValue,
+} from "../../core/flow/state.ts";
+import { TcpFlow, TcpMessage } from "../../core/flow/tcp.ts";
+import { WebSocketData } from "../../core/flow/websocket.ts";
 import type { FlowRuntime } from "./protocol.ts";
 
 const BAD_CHARS = /[\r\n\0]/;
@@ -47,8 +58,7 @@ function checkInt(value: number, lo: number, hi: number, where: string): void {
   }
 }
 
-function checkHttp(flow: HttpFlow): void {
-  const r = flow.request;
+function checkRequest(r: Request): void {
   checkInt(r.port, 0, 65535, "request.port");
   for (const [k, v] of Object.entries({ method: r.method, path: r.path, host: r.host })) {
     checkText(v, `request.${k}`);
@@ -56,13 +66,13 @@ function checkHttp(flow: HttpFlow): void {
   checkText(r.authority, "request.authority");
   checkHeaders(r.headers, "request.headers");
   checkHeaders(r.trailers, "request.trailers");
-  const s = flow.response;
-  if (s !== null) {
-    checkInt(s.status_code, 100, 999, "response.status_code");
-    checkText(s.reason, "response.reason");
-    checkHeaders(s.headers, "response.headers");
-    checkHeaders(s.trailers, "response.trailers");
-  }
+}
+
+function checkResponse(s: Response): void {
+  checkInt(s.status_code, 100, 999, "response.status_code");
+  checkText(s.reason, "response.reason");
+  checkHeaders(s.headers, "response.headers");
+  checkHeaders(s.trailers, "response.trailers");
 }
 
 function copyRequest(dst: Request, src: Request, rawMethod: string): void {
@@ -113,52 +123,110 @@ function copyWebSocket(live: HttpFlow, fresh: WebSocketData | null): void {
   ws.timestamp_end = fresh.timestamp_end;
 }
 
-function applyCommon(live: Flow, fresh: Flow): void {
-  live.marked = fresh.marked;
-  live.comment = fresh.comment;
-  live.metadata = fresh.metadata;
-  live.is_replay = fresh.is_replay;
-  const killed = (f: Flow) => f.error?.msg === KILLED_MESSAGE;
-  if (killed(fresh) && !killed(live) && live.killable) live.kill(fresh.error!.timestamp);
-  else if (fresh.error?.msg !== live.error?.msg) live.error = fresh.error;
-  if (fresh.intercepted && !live.intercepted) live.intercept();
-  else if (!fresh.intercepted && live.intercepted) live.resume();
+/** The common flow fields of a delta, checked. Absent keys stay undefined. */
+interface CommonDelta {
+  marked?: string;
+  comment?: string;
+  metadata?: Record<string, StateValue>;
+  is_replay?: ReplayKind | null;
+  intercepted?: boolean;
+  error?: FlowError | null;
 }
 
-/**
- * Validates `state` (a flow state as the sandbox returned it) and applies it to `live`.
- * Throws `StateError` without changing anything if the state is not a valid flow of the
- * same type.
- */
-export function applyFlowState(live: Flow, state: StateValue, rt: Partial<FlowRuntime>): void {
-  const fresh = flowFromState(state);
-  if (fresh.type !== live.type) {
-    throw new StateError(`flow type changed from ${live.type} to ${fresh.type}`);
+function commonDelta(d: StateDict): CommonDelta {
+  const out: CommonDelta = {};
+  if ("marked" in d) out.marked = asStr(d.marked, "marked");
+  if ("comment" in d) out.comment = asStr(d.comment, "comment");
+  if ("metadata" in d) out.metadata = asDict(d.metadata, "metadata");
+  if ("intercepted" in d) out.intercepted = asBool(d.intercepted, "intercepted");
+  if ("error" in d) out.error = orNull(d.error, "error", FlowError.fromState);
+  if ("is_replay" in d) {
+    const r = orNull(d.is_replay, "is_replay", asStr);
+    if (r !== null && r !== "request" && r !== "response") {
+      throw new StateError(`is_replay: expected "request", "response" or null, got ${r}`);
+    }
+    out.is_replay = r;
   }
-  if (fresh instanceof HttpFlow && live instanceof HttpFlow) {
-    checkHttp(fresh);
-    const rawMethod = latin1Decode(
-      asDict(asDict(state, "state").request, "request").method as Uint8Array,
-    );
-    copyRequest(live.request, fresh.request, rawMethod);
-    if (fresh.response === null) live.response = null;
-    else if (live.response === null) live.response = fresh.response;
-    else copyResponse(live.response, fresh.response);
-    copyWebSocket(live, fresh.websocket);
+  return out;
+}
+
+function applyCommon(live: Flow, c: CommonDelta): void {
+  if (c.marked !== undefined) live.marked = c.marked;
+  if (c.comment !== undefined) live.comment = c.comment;
+  if (c.metadata !== undefined) live.metadata = c.metadata;
+  if (c.is_replay !== undefined) live.is_replay = c.is_replay;
+  if (c.error !== undefined) {
+    const killed = c.error?.msg === KILLED_MESSAGE;
+    if (killed && live.killable) live.kill(c.error!.timestamp);
+    else if (c.error?.msg !== live.error?.msg) live.error = c.error;
+  }
+  if (c.intercepted === true && !live.intercepted) live.intercept();
+  else if (c.intercepted === false && live.intercepted) live.resume();
+}
+
+/** Fields a script cannot change: changes to them are ignored. */
+const IGNORED = new Set(["id", "client_conn", "server_conn", "backup", "timestamp_created"]);
+
+/**
+ * Validates `delta` (the top-level flow fields a sandboxed hook changed; a whole state
+ * works too) and applies it to `live`. `sent` is the state the hook was given. Throws
+ * `StateError` without changing anything if a field is not valid.
+ */
+export function applyFlowState(
+  live: Flow,
+  sent: StateDict,
+  delta: StateValue,
+  rt: Partial<FlowRuntime>,
+): void {
+  const d = asDict(delta, "flow");
+  for (const key of ["version", "type"]) {
+    if (key in d && d[key] !== sent[key]) {
+      throw new StateError(`flow ${key} changed from ${sent[key]} to ${String(d[key])}`);
+    }
+  }
+  const common = commonDelta(d);
+  if (live instanceof HttpFlow) {
+    const request = "request" in d ? Request.fromState(d.request) : null;
+    if (request !== null) checkRequest(request);
+    const response = "response" in d
+      ? (d.response === null ? null : Response.fromState(d.response))
+      : undefined;
+    if (response) checkResponse(response);
+    const websocket = "websocket" in d
+      ? (d.websocket === null ? null : WebSocketData.fromState(d.websocket))
+      : undefined;
+    const rawMethod = request === null
+      ? ""
+      : latin1Decode(asDict(d.request, "request").method as Uint8Array);
+    if (request !== null) copyRequest(live.request, request, rawMethod);
+    if (response === null) live.response = null;
+    else if (response !== undefined) {
+      if (live.response === null) live.response = response;
+      else copyResponse(live.response, response);
+    }
+    if (websocket !== undefined) copyWebSocket(live, websocket);
     if (typeof rt.request_stream === "boolean") live.request.stream = rt.request_stream;
     if (live.response && typeof rt.response_stream === "boolean") {
       live.response.stream = rt.response_stream;
     }
-  } else if (fresh instanceof TcpFlow && live instanceof TcpFlow) {
-    copyList(live.messages, fresh.messages, (d, s) => Object.assign(d, s));
+  } else if (live instanceof TcpFlow) {
+    if ("messages" in d) {
+      const messages = asList(d.messages, "messages").map((m, i) =>
+        TcpMessage.fromState(m, `messages[${i}]`)
+      );
+      copyList(live.messages, messages, (dst, src) => Object.assign(dst, src));
+    }
   } else {
-    // Flow types without in-place rules yet: take the state, keep the live connections.
+    // Flow types without in-place rules yet: rebuild, keep the live connections.
+    const merged: StateDict = { ...sent };
+    for (const [k, v] of Object.entries(d)) if (!IGNORED.has(k)) merged[k] = v;
+    const fresh = flowFromState(merged);
     const { client_conn, server_conn } = live;
     live.setState(fresh.getState());
     live.client_conn = client_conn;
     live.server_conn = server_conn;
   }
-  applyCommon(live, fresh);
+  applyCommon(live, common);
 }
 
 /** A hook may refuse a connection by setting `client.error`. */

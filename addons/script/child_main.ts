@@ -1,14 +1,15 @@
 /**
  * Entry point of a script's sandbox process (`deno run` with exactly the script's grants,
  * plus reading its module files). It hosts one Worker that has the grants and nothing
- * else, and relays frames: stdin -> worker, worker -> stdout, as transferred buffers. The
+ * else, and relays bytes: stdin -> worker, worker -> stdout, as transferred buffers (the
+ * worker cuts and batches frames). The
  * proxy can SIGKILL this process when the script hangs, which `worker.terminate()` cannot
  * do for a busy loop.
  *
  * Arguments: the worker runtime's URL, the script's URL, the worker permissions as JSON.
  * Stdin closing (the proxy went away or retired us) ends the process.
  */
-import { encodeFrame, FrameSplitter } from "./wire.ts";
+import { encodeFrame } from "./wire.ts";
 
 function writeAll(bytes: Uint8Array): void {
   let off = 0;
@@ -37,9 +38,12 @@ async function main(): Promise<void> {
     Deno.exit(1);
   };
   worker.onmessageerror = () => fatal("a message from the worker could not be read");
-  const splitter = new FrameSplitter();
+  // Bytes are relayed as they come; the worker cuts them into frames.
   for await (const chunk of Deno.stdin.readable) {
-    for (const frame of splitter.push(chunk)) worker.postMessage(frame.buffer, [frame.buffer]);
+    const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
+      ? chunk
+      : chunk.slice();
+    worker.postMessage(own.buffer, [own.buffer]);
   }
   Deno.exit(0);
 }

@@ -38,9 +38,16 @@ export interface OptionDecl {
   readonly choices: readonly string[] | null;
 }
 
+export interface CommandArgDecl {
+  readonly name: string;
+  readonly type: string;
+  readonly optional: boolean;
+  readonly variadic: boolean;
+}
+
 export interface CommandDecl {
   readonly path: string;
-  readonly args: readonly { readonly name: string; readonly type: string }[];
+  readonly args: readonly CommandArgDecl[];
   readonly returns: string | null;
   readonly help: string;
 }
@@ -149,7 +156,12 @@ function commandDecl(v: WireValue, where: string): CommandDecl {
     path: str(d.path, `${where}.path`),
     args: list(d.args, `${where}.args`).map((a, i) => {
       const ad = dict(a, `${where}.args[${i}]`);
-      return { name: str(ad.name, `${where}.args[${i}].name`), type: str(ad.type, "type") };
+      return {
+        name: str(ad.name, `${where}.args[${i}].name`),
+        type: str(ad.type, `${where}.args[${i}].type`),
+        optional: ad.optional === true,
+        variadic: ad.variadic === true,
+      };
     }),
     returns: d.returns == null ? null : str(d.returns, `${where}.returns`),
     help: str(d.help ?? "", `${where}.help`),

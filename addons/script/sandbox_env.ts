@@ -7,7 +7,6 @@
  * The import map is written to a temporary file (`deno run --import-map` wants a path) and
  * removed by `dispose()`.
  */
-import denoConfig from "../../deno.json" with { type: "json" };
 import { checkModuleGraph } from "./module_graph.ts";
 
 /** The specifier scripts import the addon API from. */
@@ -19,10 +18,16 @@ function urlPath(url: URL): string {
   return decodeURIComponent(url.pathname);
 }
 
-/** The import map for scripts: deno.json's imports (made absolute) plus `mitmdeno`. */
-export function scriptImportMap(): { imports: Record<string, string> } {
+/**
+ * The import map for scripts: deno.json's imports (made absolute; an import map given on
+ * the command line replaces them, and the proxy's own modules need them) plus `mitmdeno`.
+ */
+export async function scriptImportMap(): Promise<{ imports: Record<string, string> }> {
   const imports: Record<string, string> = {};
-  const configImports = (denoConfig as { imports?: Record<string, string> }).imports ?? {};
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
+    imports?: Record<string, string>;
+  };
+  const configImports = config.imports ?? {};
   for (const [key, value] of Object.entries(configImports)) {
     imports[key] = /^\.{0,2}\//.test(value) ? new URL(value, ROOT).href : value;
   }
@@ -45,7 +50,7 @@ export class SandboxEnv {
   static async create(): Promise<SandboxEnv> {
     const importMapPath = await Deno.makeTempFile({ prefix: "mitmdeno-scripts-", suffix: ".json" });
     try {
-      await Deno.writeTextFile(importMapPath, JSON.stringify(scriptImportMap(), null, 2));
+      await Deno.writeTextFile(importMapPath, JSON.stringify(await scriptImportMap(), null, 2));
       const configPath = urlPath(new URL("deno.json", ROOT));
       const runtime = urlPath(new URL("./worker_main.ts", import.meta.url));
       const graph = await checkModuleGraph(runtime, { configPath, importMapPath });

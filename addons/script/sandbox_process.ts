@@ -16,6 +16,7 @@
  *   stdin at once. Either way the process is killed if it has not exited after a grace
  *   period, and `exited` resolves once it is gone and its pipes are drained.
  */
+import { concatBytes } from "../../codecs/bytes.ts";
 import type { LogLevel } from "../../core/log.ts";
 import type { OptionValue } from "../../core/option_types.ts";
 import { checkModuleGraph } from "./module_graph.ts";
@@ -67,7 +68,7 @@ interface Pending {
 const GRACE_MS = 2000;
 const STDERR_LINES = 40;
 /** Time to spawn Deno and compile the script, on top of script_timeout, at load. */
-const LOAD_EXTRA_MS = 10_000;
+const LOAD_EXTRA_MS = 5_000;
 
 /** The error as log text: "Name: message" plus the script's own stack frames. */
 export function formatError(e: ErrorInfo): string {
@@ -85,6 +86,7 @@ export class SandboxProcess {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #pending = new Map<number, Pending>();
   readonly #stderr: string[] = [];
+  #outbox: Uint8Array[] = [];
   #nextId = 0;
   #state: "starting" | "ready" | "retiring" | "dead" = "starting";
   #expectedExit = false;
@@ -204,7 +206,7 @@ export class SandboxProcess {
     if (this.#state !== "dead") {
       this.#state = "retiring";
       this.#expectedExit = true;
-      this.#writer.close().catch(() => {});
+      this.#closeStdin();
       this.#killTimer ??= setTimeout(() => this.kill(), GRACE_MS);
     }
     await this.exited;
@@ -218,15 +220,30 @@ export class SandboxProcess {
     }
   }
 
+  /** Queues a frame; frames queued in the same turn are written together. */
   #send(message: unknown): void {
-    this.#writer.write(encodeFrame(message)).catch(() => {
+    this.#outbox.push(encodeFrame(message));
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
+  }
+
+  #closeStdin(): void {
+    if (this.#outbox.length > 0) this.#flush();
+    this.#writer.close().catch(() => {});
+  }
+
+  #flush(): void {
+    if (this.#outbox.length === 0) return;
+    const frames = this.#outbox;
+    this.#outbox = [];
+    const bytes = frames.length === 1 ? frames[0] : concatBytes(frames);
+    this.#writer.write(bytes).catch(() => {
       // The process is gone; its exit is handled in #onExit.
     });
   }
 
   #maybeFinishRetiring(): void {
     if (this.#state === "retiring" && this.#pending.size === 0) {
-      this.#writer.close().catch(() => {});
+      this.#closeStdin();
     }
   }
 

@@ -173,7 +173,7 @@ export class SandboxedScript implements ScriptEntry {
       this.#log("error", `Script ${this.spec.path} failed to load: ${errInfo(e).message}`);
       this.#current = null;
       await this.#ctx.install(this, null);
-      old?.proc?.retire();
+      retire(old);
       return;
     }
     if (this.#stopped) {
@@ -187,7 +187,7 @@ export class SandboxedScript implements ScriptEntry {
     this.#failures = 0;
     this.#reported.clear();
     const ok = await this.#ctx.install(this, this.#makeAddon(version, proc.ready));
-    old?.proc?.retire();
+    retire(old);
     if (!ok) {
       this.#current = null;
       await proc.stop();
@@ -195,10 +195,15 @@ export class SandboxedScript implements ScriptEntry {
   }
 
   #onFailed(version: Version, proc: SandboxProcess, reason: string): void {
-    if (version.proc !== proc || this.#stopped) return;
+    if (this.#stopped) return;
+    const path = this.spec.path;
+    if (version !== this.#current || version.proc !== proc) {
+      // A retired version, still answering calls that were in flight at reload.
+      this.#log("error", `Script ${path} (previous version): ${reason}.`);
+      return;
+    }
     version.proc = null;
     this.#failures++;
-    const path = this.spec.path;
     if (this.#failures >= MAX_FAILURES) {
       this.#log(
         "error",
@@ -270,7 +275,12 @@ export class SandboxedScript implements ScriptEntry {
             c.path,
             (...args: unknown[]) => this.#command(version, c.path, args),
             {
-              args: c.args.map((a) => ({ name: a.name, type: a.type as CommandArgType })),
+              args: c.args.map((a) => ({
+                name: a.name,
+                type: a.type as CommandArgType,
+                optional: a.optional,
+                variadic: a.variadic,
+              })),
               returns: (c.returns ?? undefined) as CommandReturnType | undefined,
               help: c.help,
             },
@@ -291,13 +301,14 @@ export class SandboxedScript implements ScriptEntry {
     switch (kind) {
       case "flow":
         return async (flow: Flow) => {
-          const reply = await call({ flow: flow.getState(), rt: flowRuntime(flow) });
+          const sent = flow.getState();
+          const reply = await call({ flow: sent, rt: flowRuntime(flow) });
           if (reply === null) return;
           this.#report(hook, reply);
           if (reply.invalid !== null) return this.#rejected(hook, reply.invalid);
           if (!reply.changed) return;
           const rt = (reply.rt ?? {}) as Partial<FlowRuntime>;
-          this.#apply(hook, () => applyFlowState(flow, reply.state as StateValue, rt));
+          this.#apply(hook, () => applyFlowState(flow, sent, reply.state as StateValue, rt));
         };
       case "client":
         return async (client: Client) => {
@@ -357,6 +368,13 @@ export class SandboxedScript implements ScriptEntry {
     if (reply.invalid !== null) throw new Error(`Script ${this.spec.path}: ${reply.invalid}`);
     return reply.result;
   }
+}
+
+/** Lets the old version's process finish its in-flight calls, then exit. */
+function retire(version: Version | null): void {
+  const proc = version?.proc;
+  if (version) version.proc = null;
+  proc?.retire();
 }
 
 function errInfo(e: unknown): ErrorInfo {

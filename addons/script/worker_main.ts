@@ -8,7 +8,7 @@
  *   runs with a loader that records options and commands; `ready` lists the hooks defined.
  * - A hook call rebuilds the flow from its state with the classes of `core/flow` (the same
  *   ones `mitmdeno` exports), runs every addon's handler in order (stopping once the flow
- *   is killed), and answers with the new state only if something changed.
+ *   is killed), and answers with the top-level fields that changed (none: nothing changed).
  * - Hook calls run concurrently: an awaiting hook delays only its own flow.
  * - Errors in handlers are collected and sent with the reply; uncaught errors outside a
  *   hook are reported too, and the worker keeps running.
@@ -25,7 +25,8 @@ import { CTX_KEY, formatLogArgs, optionsView, type ScriptContext } from "./ctx_k
 import { INPROCESS_ONLY_HOOKS, SANDBOX_HOOKS } from "./hook_kinds.ts";
 import { type CommandDecl, type ErrorInfo, type OptionDecl, toErrorInfo } from "./protocol.ts";
 import { addonsFromModule, describeValue, type ScriptAddonObject } from "./script_exports.ts";
-import { decodeFrame, encodeFrame, type WireValue } from "./wire.ts";
+import { concatBytes } from "../../codecs/bytes.ts";
+import { decodeFrame, encodeFrame, FrameSplitter, type WireValue } from "./wire.ts";
 
 interface WorkerScope {
   postMessage(message: unknown, transfer: Transferable[]): void;
@@ -38,6 +39,12 @@ interface WorkerScope {
 
 type Fn = (...args: unknown[]) => unknown;
 
+interface CommandSignatureInput {
+  args?: { name: string; type: string; optional?: boolean; variadic?: boolean }[];
+  returns?: string;
+  help?: string;
+}
+
 interface Runtime {
   name: string;
   addons: ScriptAddonObject[];
@@ -48,9 +55,19 @@ interface Runtime {
 
 const scope = globalThis as unknown as WorkerScope;
 
+let outbox: Uint8Array<ArrayBuffer>[] = [];
+
+/** Queues a frame; frames queued in the same turn go out as one message (one write). */
 function send(message: unknown): void {
-  const frame = encodeFrame(message);
-  scope.postMessage(frame.buffer, [frame.buffer]);
+  outbox.push(encodeFrame(message));
+  if (outbox.length === 1) queueMicrotask(flush);
+}
+
+function flush(): void {
+  const frames = outbox;
+  outbox = [];
+  const out = (frames.length === 1 ? frames[0] : concatBytes(frames)) as Uint8Array<ArrayBuffer>;
+  scope.postMessage(out.buffer, [out.buffer]);
 }
 
 function log(level: string, msg: string): void {
@@ -91,15 +108,16 @@ export function boot(load: () => Promise<unknown>): void {
     e.preventDefault();
     send({ t: "uncaught", error: toErrorInfo(e.reason) });
   });
+  const splitter = new FrameSplitter();
   scope.onmessage = (e) => {
-    let message: WireValue;
+    let messages: WireValue[];
     try {
-      message = decodeFrame(new Uint8Array(e.data));
+      messages = splitter.push(new Uint8Array(e.data)).map(decodeFrame);
     } catch (err) {
       send({ t: "uncaught", error: toErrorInfo(err) });
       return;
     }
-    void handle(rt, message as Record<string, WireValue>);
+    for (const m of messages) void handle(rt, m as Record<string, WireValue>);
   };
 }
 
@@ -154,13 +172,18 @@ async function init(rt: Runtime): Promise<unknown> {
       options.push({ name, type, default: default_, help: help ?? "", choices: choices ?? null });
       if (!(name in rt.options)) rt.options[name] = default_;
     },
-    add_command(path: string, fn: Fn, signature?: Partial<CommandDecl>): void {
+    add_command(path: string, fn: Fn, signature?: CommandSignatureInput): void {
       if (typeof fn !== "function") throw new TypeError(`add_command(${path}): not a function`);
-      const args = signature?.args ??
+      const args: NonNullable<CommandSignatureInput["args"]> = signature?.args ??
         Array.from({ length: fn.length }, (_, i) => ({ name: `arg${i + 1}`, type: "str" }));
       const decl: CommandDecl = {
         path: String(path),
-        args: args.map((a) => ({ name: String(a.name), type: String(a.type) })),
+        args: args.map((a) => ({
+          name: String(a.name),
+          type: String(a.type),
+          optional: a.optional === true,
+          variadic: a.variadic === true,
+        })),
         returns: signature?.returns ?? null,
         help: signature?.help ?? "",
       };
@@ -277,13 +300,19 @@ async function flowCall(rt: Runtime, hook: string, m: Record<string, WireValue>)
     flow.request.stream = given.request_stream === true;
     if (flow.response) flow.response.stream = given.response_stream === true;
   }
-  const before = flow.getState();
+  // The state as received is what an unchanged flow serialises to again.
+  const before = m.flow as StateDict;
   const rtBefore = flowRuntime(flow);
   const r = await runAddons(rt, hook, [flow]);
   const after: StateDict = flow.getState();
   const rtAfter = flowRuntime(flow);
-  const changed = !stateEquals(before, after) || !stateEquals(rtBefore, rtAfter);
-  return changed ? { ...r, changed, state: after, rt: rtAfter } : r;
+  // Only the top-level fields that changed go back: less to encode here and to check there.
+  const delta: StateDict = {};
+  for (const key of Object.keys(after)) {
+    if (!stateEquals(before[key] ?? null, after[key])) delta[key] = after[key];
+  }
+  const changed = Object.keys(delta).length > 0 || !stateEquals(rtBefore, rtAfter);
+  return changed ? { ...r, changed, state: delta, rt: rtAfter } : r;
 }
 
 async function command(rt: Runtime, m: Record<string, WireValue>): Promise<unknown> {

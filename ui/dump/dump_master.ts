@@ -13,6 +13,7 @@ import { Dumper } from "./dumper.ts";
 import { termLog } from "./termlog.ts";
 import { ErrorCheck } from "./error_check.ts";
 import type { ReadFile } from "../../addons/read_file.ts";
+import type { ScriptLoader } from "../../addons/script/script.ts";
 import { utf8Encode } from "../../codecs/bytes.ts";
 
 function writeStdout(text: string): void {
@@ -93,7 +94,10 @@ export async function runDump(argv: readonly string[]): Promise<number> {
   try {
     const confdirSet = args.sets.findLast((s) => s.startsWith("confdir="));
     readConfig(master, confdirSet ? confdirSet.slice("confdir=".length) : DEFAULT_CONFDIR);
-    master.options.applySetArgs(args.sets);
+    master.options.applySetArgs(args.sets, { defer: true });
+    // Scripts declare their own options: load them before checking for unknown --set names.
+    await (master.addons.get("script") as ScriptLoader).whenLoaded();
+    master.options.applyPending();
     master.options.assertNoPending();
   } catch (e) {
     writeStderr(`mitmdeno dump: error: ${e instanceof Error ? e.message : e}\n`);

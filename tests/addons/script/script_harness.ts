@@ -1,20 +1,33 @@
 /** A master with the script addon, a temp dir for scripts, and the log, for script tests. */
+import { defaultAddons } from "../../../addons/default_addons.ts";
 import { ScriptLoader } from "../../../addons/script/script.ts";
 import type { LogEntry } from "../../../core/log.ts";
 import { Master } from "../../../core/master.ts";
 
 export class ScriptHarness {
   readonly master = new Master();
-  readonly loader = new ScriptLoader(this.master.addons);
+  readonly loader: ScriptLoader;
   readonly logs: LogEntry[] = [];
 
-  private constructor(readonly dir: string) {
+  private constructor(readonly dir: string, proxy: boolean) {
     this.master.logger.subscribe((e) => this.logs.push(e));
-    this.master.addons.add(this.loader);
+    if (proxy) {
+      // The default addons include the script loader, as in the tools.
+      this.master.addons.add(...defaultAddons(this.master.addons));
+      this.loader = this.master.addons.get("script") as ScriptLoader;
+    } else {
+      this.loader = new ScriptLoader(this.master.addons);
+      this.master.addons.add(this.loader);
+    }
   }
 
-  static async create(options: Record<string, unknown> = {}): Promise<ScriptHarness> {
-    const h = new ScriptHarness(await Deno.makeTempDir({ prefix: "mitmdeno-script-test-" }));
+  /** With `proxy`, the default addons (proxy server included) come first, as in the tools. */
+  static async create(
+    options: Record<string, unknown> = {},
+    { proxy = false } = {},
+  ): Promise<ScriptHarness> {
+    const dir = await Deno.makeTempDir({ prefix: "mitmdeno-script-test-" });
+    const h = new ScriptHarness(dir, proxy);
     h.master.options.update(options);
     return h;
   }
