@@ -7,6 +7,8 @@ import type { Loader } from "../core/hooks.ts";
 import { CommandError } from "../core/command.ts";
 import type { Flow } from "../core/flow/flow.ts";
 import { TcpFlow, TcpMessage } from "../core/flow/tcp.ts";
+import { HttpFlow } from "../core/flow/http.ts";
+import { Opcode, WebSocketMessage } from "../core/flow/websocket.ts";
 import { utf8Encode } from "../codecs/bytes.ts";
 import { type Event, MessageInjected } from "../layers/events.ts";
 import type { Logger } from "../core/log.ts";
@@ -54,6 +56,32 @@ export class ProxyServer {
       if (entry.level === "error") this.#startupErrors++;
     });
     this.#stopCountingErrors = unsubscribe;
+    loader.add_command(
+      "inject.websocket",
+      (flow: Flow, toClient: boolean, message: string, isText = true) => {
+        if (!(flow instanceof HttpFlow) || flow.websocket === null || !flow.live) {
+          throw new CommandError("Flow is not a live WebSocket flow.");
+        }
+        const injected = new WebSocketMessage(
+          isText ? Opcode.TEXT : Opcode.BINARY,
+          !toClient,
+          utf8Encode(message),
+          this.clock.now(),
+        );
+        if (!this.injectEvent(flow, new MessageInjected(flow, injected))) {
+          throw new CommandError("Flow is not live (its connection is closed).");
+        }
+      },
+      {
+        args: [
+          { name: "flow", type: "flow" },
+          { name: "to_client", type: "bool" },
+          { name: "message", type: "str" },
+          { name: "is_text", type: "bool", optional: true },
+        ],
+        help: "Inject a WebSocket message into a live flow, towards the client or the server.",
+      },
+    );
     loader.add_command(
       "inject.tcp",
       (flow: Flow, toClient: boolean, message: string) => {
@@ -153,6 +181,12 @@ export class ProxyServer {
     );
     add("proxy_debug", "bool", false, "Enable debug logs in the proxy core.");
     add(
+      "websocket",
+      "bool",
+      true,
+      "Enable/disable WebSocket support. WebSocket support is enabled by default.",
+    );
+    add(
       "response_timeout",
       "int",
       300,
@@ -194,6 +228,7 @@ export class ProxyServer {
       response_timeout: options.get("response_timeout") as number,
       // Declared by the tlsconfig addon; without it there is no interception to mirror for.
       upstream_cert: options.has("upstream_cert") ? options.get("upstream_cert") as boolean : false,
+      websocket: options.get("websocket") as boolean,
     };
     if (this.#layerOptions.response_timeout < 0) {
       throw new OptionsError(`Invalid value for option "response_timeout": must be 0 or more`);

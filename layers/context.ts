@@ -23,6 +23,8 @@ export interface LayerOptions {
   readonly max_head_size: number;
   readonly max_header_count: number;
   readonly proxy_debug: boolean;
+  /** Decode WebSocket connections into messages (else they pass through as raw TCP). */
+  readonly websocket: boolean;
   /** Learn the server's certificate (connect upstream first) before answering the client. */
   readonly upstream_cert: boolean;
   /** Seconds to wait for a response head after the request was sent (0 = forever). */
@@ -45,6 +47,7 @@ export const DEFAULT_LAYER_OPTIONS: LayerOptions = {
   proxy_debug: false,
   response_timeout: 300,
   upstream_cert: true,
+  websocket: true,
 };
 
 /** Time source in seconds since the epoch; layers never read the wall clock themselves. */
@@ -54,6 +57,11 @@ export interface Clock {
 
 export const SYSTEM_CLOCK: Clock = { now: () => Date.now() / 1000 };
 
+/** Random bytes (WebSocket masking keys); injected so tests are repeatable. */
+export type Entropy = (size: number) => Uint8Array;
+
+export const SYSTEM_ENTROPY: Entropy = (size) => crypto.getRandomValues(new Uint8Array(size));
+
 export class Context {
   constructor(
     readonly client: Client,
@@ -61,11 +69,19 @@ export class Context {
     readonly options: LayerOptions,
     readonly clock: Clock,
     public layers: Layer[] = [],
+    readonly entropy: Entropy = SYSTEM_ENTROPY,
   ) {}
 
   /** A copy for a child layer: same connections, its own layer stack. */
   fork(): Context {
-    return new Context(this.client, this.server, this.options, this.clock, [...this.layers]);
+    return new Context(
+      this.client,
+      this.server,
+      this.options,
+      this.clock,
+      [...this.layers],
+      this.entropy,
+    );
   }
 
   describeStack(): string {

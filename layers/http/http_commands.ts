@@ -4,6 +4,8 @@
  */
 import { Command, type Connection } from "../commands.ts";
 import type { Server } from "../../core/flow/connection.ts";
+import type { HttpFlow } from "../../core/flow/http.ts";
+import type { PerMessageDeflateParams } from "../../codecs/websocket/permessage_deflate.ts";
 import type { HttpEvent } from "./http_events.ts";
 
 /** A stream sends an HTTP event to a connection (client or server). */
@@ -44,7 +46,12 @@ export type GetHttpConnectionReply = [Server, string | null];
  */
 export class SwitchToTunnel extends Command {
   readonly kind = "SwitchToTunnel";
-  constructor(readonly server: Server, readonly reason: "connect" | "upgrade") {
+  constructor(
+    readonly server: Server,
+    readonly reason: "connect" | "upgrade",
+    /** For a WebSocket upgrade: its flow and the permessage-deflate settings agreed on. */
+    readonly websocket: { flow: HttpFlow; deflate: PerMessageDeflateParams | null } | null = null,
+  ) {
     super();
   }
 }

@@ -13,6 +13,7 @@ import {
   RequestWakeup,
 } from "../commands.ts";
 import { ConnectorDone, ServerConnector } from "../server_connector.ts";
+import { WebSocketLayer } from "../websocket.ts";
 import {
   CommandCompleted,
   ConnectionClosed,
@@ -217,7 +218,9 @@ export class HttpLayer extends Layer {
     const serverBuffered = this.#clients.get(command.server)?.takeBuffered() ?? [];
     const context = this.context.fork();
     context.server = command.server;
-    const tunnel = this.makeTunnel(context);
+    const tunnel = command.websocket !== null
+      ? new WebSocketLayer(context, command.websocket.flow, command.websocket.deflate)
+      : this.makeTunnel(context);
     context.layers.push(tunnel);
     this.#tunnel = tunnel;
     // Other idle server connections are no longer needed.

@@ -9,6 +9,9 @@
  *   any state → done on a protocol error or a killed flow
  */
 import { concatBytes } from "../../codecs/bytes.ts";
+import { isWebSocketAccept, negotiatedExtensions } from "../../codecs/websocket/handshake.ts";
+import type { PerMessageDeflateParams } from "../../codecs/websocket/permessage_deflate.ts";
+import { WebSocketData } from "../../core/flow/websocket.ts";
 import { Server } from "../../core/flow/connection.ts";
 import { FlowError, KILLED_MESSAGE } from "../../core/flow/flow.ts";
 import { HttpFlow, type Request, type Response } from "../../core/flow/http.ts";
@@ -343,9 +346,30 @@ export class HttpStream extends Layer {
     // A reply sent before the whole request was read makes the HTTP/1 connection close
     // (Http1Server knows the request is unfinished), so nothing more to do here for it.
     if (response.status_code === 101 && this.#server !== null) {
-      yield new SwitchToTunnel(this.#server, "upgrade");
+      yield new SwitchToTunnel(this.#server, "upgrade", yield* this.#websocketUpgrade(flow));
     }
     yield* this.#finish();
+  }
+
+  /** A 101 that accepted a WebSocket handshake we can decode: its settings, else null. */
+  *#websocketUpgrade(
+    flow: HttpFlow,
+  ): CommandGenerator<{ flow: HttpFlow; deflate: PerMessageDeflateParams | null } | null> {
+    const response = flow.response!;
+    const requestHeaders = flow.request.headers.fields;
+    if (
+      !this.context.options.websocket ||
+      !isWebSocketAccept(requestHeaders, response.headers.fields, response.status_code)
+    ) {
+      return null;
+    }
+    const agreed = negotiatedExtensions(response.headers.fields, requestHeaders);
+    if ("error" in agreed) {
+      yield log(`WebSocket passed through undecoded: ${agreed.error}`, "info");
+      return null;
+    }
+    flow.websocket = new WebSocketData();
+    return { flow, deflate: agreed.permessageDeflate };
   }
 
   *#handleConnect(flow: HttpFlow, server: Server): CommandGenerator {

@@ -104,6 +104,36 @@ export class Dumper {
     this.#echoFlow(flow);
   }
 
+  websocket_message(flow: HttpFlow): void {
+    if (this.#detail === 0 || (this.#filter !== null && !this.#filter.match(flow))) return;
+    const message = flow.websocket?.messages.at(-1);
+    if (message === undefined) return;
+    const arrow = message.from_client ? "->" : "<-";
+    const kind = message.is_text ? "text" : "binary";
+    const client = formatAddress(flow.client_conn.peername);
+    const server = formatAddress(flow.server_conn.address);
+    const note = message.dropped ? " (dropped)" : message.injected ? " (injected)" : "";
+    this.out.write(
+      `${client} ${arrow} WebSocket ${kind} message ${arrow} ${server}${flow.request.path}${note}\n`,
+    );
+    if (this.#detail >= 3) {
+      const body = message.is_text ? message.text : `[${message.content.length} bytes]`;
+      this.out.write(`    ${body.slice(0, this.#detail >= 4 ? Infinity : 4096)}\n`);
+    }
+  }
+
+  websocket_end(flow: HttpFlow): void {
+    if (this.#detail === 0 || (this.#filter !== null && !this.#filter.match(flow))) return;
+    const ws = flow.websocket!;
+    const by = ws.closed_by_client ? "client" : "server";
+    const reason = ws.close_reason ? ` (${ws.close_reason})` : "";
+    this.out.write(
+      `${
+        formatAddress(flow.client_conn.peername)
+      } WebSocket connection closed by ${by}: ${ws.close_code}${reason}\n`,
+    );
+  }
+
   tcp_end(flow: TcpFlow): void {
     this.#echoTcp(flow);
   }
