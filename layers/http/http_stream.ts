@@ -55,6 +55,8 @@ export class HttpStream extends Layer {
   #requestStreamed = false;
   #finished = false;
   #responseTimer: RequestWakeup | null = null;
+  /** Keep a copy of a streamed response body (server-sent events). */
+  #recordStreamed = false;
 
   constructor(context: Context, readonly streamId: StreamId, readonly mode: HttpMode) {
     super(context);
@@ -196,6 +198,18 @@ export class HttpStream extends Layer {
     }
   }
 
+  #recordChunk(data: Uint8Array): void {
+    const limit = this.context.options.body_size_limit;
+    if (limit !== null && this.#responseBodySize + data.length > limit) {
+      this.#recordStreamed = false; // stop recording, keep streaming
+      this.#responseBody = [];
+      return;
+    }
+    this.#responseBody.push(data);
+    this.#responseBodySize += data.length;
+    this.flow!.response!.raw_content = null;
+  }
+
   *#stopResponseTimer(): CommandGenerator {
     if (this.#responseTimer === null) return;
     yield new CancelWakeup(this.#responseTimer);
@@ -244,8 +258,15 @@ export class HttpStream extends Layer {
     }
     const limit = this.context.options.stream_large_bodies;
     const declared = Number(response.headers.get("content-length") ?? "NaN");
-    if (response.stream || (limit !== null && Number.isFinite(declared) && declared > limit)) {
+    // Server-sent events never end by design: stream them at once, but keep a copy so the
+    // flow still shows the events (up to body_size_limit, if set).
+    const eventStream = /^\s*text\/event-stream/i.test(response.headers.get("content-type") ?? "");
+    if (
+      response.stream || eventStream ||
+      (limit !== null && Number.isFinite(declared) && declared > limit)
+    ) {
       response.stream = true;
+      this.#recordStreamed = eventStream;
       this.#responseSent = true;
       yield new SendHttp(new ResponseHeaders(this.streamId, response, false), this.context.client);
       this.#state = this.#onResponseStream;
@@ -298,9 +319,12 @@ export class HttpStream extends Layer {
 
   *#onResponseStream(event: Event): CommandGenerator {
     if (event instanceof ResponseData) {
+      if (this.#recordStreamed) this.#recordChunk(event.data);
       yield new SendHttp(event, this.context.client);
     } else if (event instanceof ResponseEndOfMessage) {
       const flow = this.flow!;
+      if (this.#recordStreamed) flow.response!.raw_content = concatBytes(this.#responseBody);
+      this.#responseBody = [];
       flow.response!.trailers = event.trailers;
       flow.response!.timestamp_end = this.context.clock.now();
       yield* runHook("response", flow);

@@ -174,3 +174,28 @@ Deno.test("101 Switching Protocols hands both connections to a tunnel", () => {
       .out(sendData(server, "\x00binary"));
   }, []);
 });
+
+Deno.test("server-sent events stream through at once and are still recorded", () => {
+  checkPlaybook(() => {
+    const ctx = tctx();
+    const flow = flowPlaceholder();
+    const server = serverPlaceholder();
+    const head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    return playbook(regularHttpLayer(ctx))
+      .in(new DataReceived(ctx.client, bytes(GET_REQUEST)))
+      .out(hook("requestheaders", flow)).reply()
+      .out(hook("request", flow)).reply()
+      .out(openConnection(server)).reply(null)
+      .out(sendData(server, GET_UPSTREAM))
+      .in(() => new DataReceived(server.value, bytes(head)))
+      .out(hook("responseheaders", flow)).reply()
+      .out(sendData(ctx.client, head))
+      .in(() => new DataReceived(server.value, bytes("9\r\ndata: a\n\n\r\n")))
+      .out(sendData(ctx.client, "9\r\ndata: a\n\n\r\n"))
+      .in(() => new DataReceived(server.value, bytes("0\r\n\r\n")))
+      .out(hook("response", flow)).reply()
+      .out(sendData(ctx.client, "0\r\n\r\n"))
+      .do(() => assertEquals(flow.value.response?.text, "data: a\n\n"));
+  }, []);
+});
