@@ -14,7 +14,9 @@ export interface Transport {
 
 import { concatBytes } from "../codecs/bytes.ts";
 
-const READ_SIZE = 64 * 1024;
+/** Reads start small (idle connections cost little) and grow while reads come back full. */
+const MIN_READ_SIZE = 16 * 1024;
+const MAX_READ_SIZE = 256 * 1024;
 const COALESCE_LIMIT = 64 * 1024;
 
 export class SocketIo {
@@ -45,14 +47,20 @@ export class SocketIo {
     onData: (data: Uint8Array) => void,
     beforeRead: () => Promise<void> | void,
   ): Promise<string | null> {
-    const buffer = new Uint8Array(READ_SIZE);
+    let buffer = new Uint8Array(MIN_READ_SIZE);
     try {
       while (!this.#closed) {
         const wait = beforeRead();
         if (wait) await wait;
         const n = await this.transport.read(buffer);
         if (n === null) return null;
-        onData(buffer.slice(0, n));
+        if (n === buffer.length) {
+          // A full read: hand the buffer over (no copy) and read bigger next time.
+          onData(buffer);
+          buffer = new Uint8Array(Math.min(buffer.length * 2, MAX_READ_SIZE));
+        } else {
+          onData(buffer.slice(0, n));
+        }
       }
       return null;
     } catch (e) {
