@@ -14,6 +14,7 @@ import { looksLikeTls } from "../codecs/tls/client_hello.ts";
 import type { Context } from "../layers/context.ts";
 
 const tunnel = (context: Context): Layer => new NextLayer(context);
+const HTTP_ALPNS = ["h2", "http/1.1", "http/1.0", "http/0.9"];
 const afterTls = (context: Context, passthrough: boolean): Layer =>
   passthrough ? new TcpLayer(context, true) : new NextLayer(context);
 
@@ -34,6 +35,15 @@ export function decideNextLayer(data: NextLayerData): Layer | null {
     (options.allow_hosts.length > 0 && !options.allow_hosts.some((r) => r.test(hostPort)));
   if (ignored) return new TcpLayer(context, true);
   const clientData = data.clientData;
+  if (client.tls && client.alpn !== null && HTTP_ALPNS.includes(client.alpn)) {
+    // The TLS handshake already settled the protocol (§1.4 step 5a): no need to sniff, and
+    // an HTTP/2 server speaks first (SETTINGS), which would look like a raw TCP server.
+    return new HttpLayer(
+      context,
+      { kind: "transparent", address: [address[0], address[1]] },
+      tunnel,
+    );
+  }
   if (clientData.length === 0 && data.serverData.length === 0 && !data.final) return null;
   if (clientData.length >= 3 && looksLikeTls(clientData)) {
     return new ClientTlsLayer(context, afterTls);

@@ -187,6 +187,18 @@ export class ProxyServer {
       "Enable/disable WebSocket support. WebSocket support is enabled by default.",
     );
     add(
+      "http2",
+      "bool",
+      true,
+      "Enable/disable HTTP/2 support. HTTP/2 support is enabled by default.",
+    );
+    add(
+      "http2_ping_keepalive",
+      "int",
+      58,
+      "Send a PING frame if an HTTP/2 connection is idle for more than the specified number of seconds to prevent the remote site from closing it. Set to 0 to disable this feature.",
+    );
+    add(
       "response_timeout",
       "int",
       300,
@@ -229,6 +241,8 @@ export class ProxyServer {
       // Declared by the tlsconfig addon; without it there is no interception to mirror for.
       upstream_cert: options.has("upstream_cert") ? options.get("upstream_cert") as boolean : false,
       websocket: options.get("websocket") as boolean,
+      http2: options.get("http2") as boolean,
+      http2_ping_keepalive: options.get("http2_ping_keepalive") as number,
     };
     if (this.#layerOptions.response_timeout < 0) {
       throw new OptionsError(`Invalid value for option "response_timeout": must be 0 or more`);

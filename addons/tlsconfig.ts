@@ -281,7 +281,11 @@ export class TlsConfig {
       side: "server",
       certChainPem: cert.certChainPem + extras,
       keyPem: cert.keyPem,
-      alpn: chooseClientAlpn(client.alpn_offers, server.tls_established ? server.alpn : undefined),
+      alpn: chooseClientAlpn(
+        client.alpn_offers,
+        server.tls_established ? server.alpn : undefined,
+        context.options.http2,
+      ),
       minVersion: NODE_VERSION[options.get("tls_version_client_min") as string],
       maxVersion: NODE_VERSION[options.get("tls_version_client_max") as string],
       ciphers: (options.get("ciphers_client") as string | null) ?? undefined,
@@ -298,7 +302,8 @@ export class TlsConfig {
     const host = server.address?.[0] ?? "";
     const sniCandidate = server.sni ?? context.client.sni ?? host;
     const sni = sniCandidate !== "" && !IP_LITERAL.test(sniCandidate) ? sniCandidate : null;
-    const offers = context.client.alpn_offers.filter((p) => HTTP_ALPNS.includes(p));
+    const supported = context.options.http2 ? ["h2", ...HTTP_ALPNS] : HTTP_ALPNS;
+    const offers = context.client.alpn_offers.filter((p) => supported.includes(p));
     const clientCert = this.#clientCert(options, sni ?? host);
     const settings: TlsClientSideSettings = {
       side: "client",
@@ -343,13 +348,15 @@ export class TlsConfig {
 export function chooseClientAlpn(
   offers: readonly string[],
   serverAlpn: string | null | undefined,
+  http2 = true,
 ): string | null {
   if (offers.length === 0) return null;
   if (serverAlpn !== undefined) {
     if (serverAlpn === null) return offers.includes("http/1.1") ? "http/1.1" : null;
     return offers.includes(serverAlpn) ? serverAlpn : null;
   }
-  return offers.find((p) => HTTP_ALPNS.includes(p)) ?? null;
+  const supported = http2 ? ["h2", ...HTTP_ALPNS] : HTTP_ALPNS;
+  return offers.find((p) => supported.includes(p)) ?? null;
 }
 
 /** The real file access for `TlsFiles`. */

@@ -23,6 +23,10 @@ export interface LayerOptions {
   readonly max_head_size: number;
   readonly max_header_count: number;
   readonly proxy_debug: boolean;
+  /** Speak HTTP/2 where both sides offer it (ALPN). */
+  readonly http2: boolean;
+  /** Seconds of idleness before an HTTP/2 connection to a server gets a PING (0: never). */
+  readonly http2_ping_keepalive: number;
   /** Decode WebSocket connections into messages (else they pass through as raw TCP). */
   readonly websocket: boolean;
   /** Learn the server's certificate (connect upstream first) before answering the client. */
@@ -48,6 +52,8 @@ export const DEFAULT_LAYER_OPTIONS: LayerOptions = {
   response_timeout: 300,
   upstream_cert: true,
   websocket: true,
+  http2: true,
+  http2_ping_keepalive: 58,
 };
 
 /** Time source in seconds since the epoch; layers never read the wall clock themselves. */

@@ -52,6 +52,9 @@ export class Http1Client {
     });
   }
 
+  /** Nothing to send before the first request (HTTP/2 would send its SETTINGS here). */
+  *start(): Generator<Command, void, unknown> {}
+
   get idle(): boolean {
     return this.#state === "idle";
   }

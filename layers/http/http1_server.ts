@@ -21,6 +21,7 @@ import { type BodyReader, createBodyReader } from "../../codecs/http1/body_reade
 import { assembleResponseHead, encodeChunk, encodeLastChunk } from "../../codecs/http1/assemble.ts";
 import type { RequestHead } from "../../codecs/http1/types.ts";
 import { latin1Encode } from "../../codecs/bytes.ts";
+import { REASON_PHRASES } from "../../codecs/http1/status_reasons.ts";
 import { Headers } from "../../core/flow/headers.ts";
 import { Request, type Response } from "../../core/flow/http.ts";
 import type { Client } from "../../core/flow/connection.ts";
@@ -42,6 +43,9 @@ import { ReceiveHttp } from "./http_commands.ts";
 import { makeErrorResponse } from "./error_response.ts";
 
 type State = "head" | "body" | "response" | "tunnel" | "closed";
+
+/** nginx's and mitmproxy's "close without answering" status (a killed flow). */
+export const KILL_STATUS = 444;
 
 export class Http1Server {
   #state: State = "head";
@@ -66,6 +70,9 @@ export class Http1Server {
       maxHeaderCount: context.options.max_header_count,
     });
   }
+
+  /** Nothing to send before the first request (HTTP/2 would send its SETTINGS here). */
+  *start(): Generator<Command, void, unknown> {}
 
   get streamId(): number {
     return this.#streamId;
@@ -274,9 +281,10 @@ export class Http1Server {
     yield new SendData(
       this.conn,
       assembleResponseHead(
-        response.http_version === "HTTP/2.0" ? "HTTP/1.1" : response.http_version,
+        response.http_version.startsWith("HTTP/2") ? "HTTP/1.1" : response.http_version,
         response.status_code,
-        response.reason,
+        // HTTP/2 responses carry no reason phrase; HTTP/1 clients expect one.
+        response.reason || (REASON_PHRASES[response.status_code] ?? ""),
         headers.fields,
       ),
     );
@@ -307,7 +315,7 @@ export class Http1Server {
 
   *#responseFailed(event: ResponseProtocolError): Generator<Command, void, unknown> {
     if (this.#state === "closed") return;
-    if (!this.#responseStarted) {
+    if (!this.#responseStarted && event.status !== KILL_STATUS) {
       // Nothing sent yet: answer with a readable error instead of a silent close.
       const response = makeErrorResponse(event.status, event.message, this.context.clock.now());
       response.headers.set("Connection", "close");

@@ -26,6 +26,8 @@ import { type CommandGenerator, Layer } from "../layer.ts";
 import type { Context } from "../context.ts";
 import { Http1Client } from "./http1_client.ts";
 import { Http1Server } from "./http1_server.ts";
+import { Http2Client } from "./http2_client.ts";
+import { Http2Server } from "./http2_server.ts";
 import { HttpStream } from "./http_stream.ts";
 import {
   GetHttpConnection,
@@ -44,12 +46,21 @@ export type TunnelFactory = (context: Context) => Layer;
 interface PendingOpen {
   stream: HttpStream;
   request: GetHttpConnection;
-  client: Http1Client;
+  server: Server;
+  /** What the server sent before the connection was ready (HTTP/2 SETTINGS). */
+  early: Uint8Array[];
 }
 
+/** The client-side connection layer: HTTP/1 or HTTP/2, chosen by ALPN. */
+type ClientSide = Http1Server | Http2Server;
+/** A server connection's layer: HTTP/1 or HTTP/2, chosen by the server's ALPN. */
+type ServerSide = Http1Client | Http2Client;
+
 export class HttpLayer extends Layer {
-  #server: Http1Server;
-  readonly #clients = new Map<Connection, Http1Client>();
+  #server: ClientSide;
+  readonly #clients = new Map<Connection, ServerSide>();
+  /** Wakeups requested by connection layers (HTTP/2 keepalive pings), by command. */
+  readonly #connectionWakeups = new Map<Command, ServerSide>();
   readonly #streams = new Map<number, HttpStream>();
   /** Which stream waits for the reply to a command it yielded. */
   readonly #sources = new Map<Command, HttpStream | ServerConnector>();
@@ -62,7 +73,18 @@ export class HttpLayer extends Layer {
     readonly makeTunnel: TunnelFactory,
   ) {
     super(context);
-    this.#server = new Http1Server(context, context.client);
+    this.#server = context.client.alpn === "h2"
+      ? new Http2Server(context, context.client)
+      : new Http1Server(context, context.client);
+  }
+
+  /** The layer for a server connection, by what its TLS handshake negotiated. */
+  #serverSide(server: Server): ServerSide {
+    return server.alpn === "h2"
+      ? new Http2Client(this.context, server, {
+        pingKeepalive: this.context.options.http2_ping_keepalive,
+      })
+      : new Http1Client(this.context, server);
   }
 
   override describe(): string {
@@ -87,7 +109,17 @@ export class HttpLayer extends Layer {
       yield* this.#tunnel.handleEvent(event);
       return;
     }
-    if (event instanceof Start) return;
+    if (event instanceof Start) {
+      if (this.#server instanceof Http2Server) yield* this.#fromConnection(this.#server.start());
+      // A server connection the TLS layer already opened with h2 must hear its SETTINGS now.
+      const existing = this.context.server;
+      if (existing.connected && existing.alpn === "h2" && existing.tls_established) {
+        const client = this.#serverSide(existing);
+        this.#clients.set(existing, client);
+        yield* this.#fromConnection(client.start());
+      }
+      return;
+    }
     if (event instanceof DataReceived || event instanceof ConnectionClosed) {
       if (event.connection === this.context.client) {
         yield* this.#fromConnection(this.#server.handleEvent(event));
@@ -96,10 +128,22 @@ export class HttpLayer extends Layer {
         }
       } else {
         const client = this.#clients.get(event.connection);
-        if (client === undefined) return;
-        yield* this.#fromConnection(client.handleEvent(event));
+        if (client === undefined) {
+          const pending = this.#pendingFor(event.connection);
+          if (pending !== undefined && event instanceof DataReceived) {
+            pending.early.push(event.data);
+          }
+          return;
+        }
+        yield* this.#fromConnection(client.handleEvent(event), client);
         if (client.closed) this.#clients.delete(event.connection);
       }
+      return;
+    }
+    if (event instanceof Wakeup && this.#connectionWakeups.has(event.command)) {
+      const client = this.#connectionWakeups.get(event.command)!;
+      this.#connectionWakeups.delete(event.command);
+      yield* this.#fromConnection(client.handleEvent(event), client);
       return;
     }
     if (event instanceof CommandCompleted || event instanceof Wakeup) {
@@ -112,8 +156,16 @@ export class HttpLayer extends Layer {
   }
 
   /** Handles commands coming out of a connection layer. */
-  *#fromConnection(commands: Generator<Command, void, unknown>): CommandGenerator {
+  *#fromConnection(
+    commands: Generator<Command, void, unknown>,
+    source: ServerSide | null = null,
+  ): CommandGenerator {
     for (const command of commands) {
+      if (source !== null && command instanceof RequestWakeup) {
+        this.#connectionWakeups.set(command, source);
+      } else if (command instanceof CancelWakeup) {
+        this.#connectionWakeups.delete(command.wakeup);
+      }
       if (command instanceof ReceiveHttp) {
         const event = command.event;
         let stream = this.#streams.get(event.streamId);
@@ -138,8 +190,13 @@ export class HttpLayer extends Layer {
           ? this.#server
           : this.#clients.get(command.connection);
         if (target === undefined) continue;
-        yield* this.#fromConnection(target.handleEvent(command.event));
-        if (target instanceof Http1Client && target.closed) this.#clients.delete(target.conn);
+        yield* this.#fromConnection(
+          target.handleEvent(command.event),
+          target === this.#server ? null : target as ServerSide,
+        );
+        if (target !== this.#server && (target as ServerSide).closed) {
+          this.#clients.delete(target.conn);
+        }
       } else if (command instanceof GetHttpConnection) {
         yield* this.#getConnection(stream, command);
       } else if (command instanceof StreamDone) {
@@ -164,7 +221,8 @@ export class HttpLayer extends Layer {
       server.address !== null && server.address[0] === host && server.address[1] === port &&
       server.tls === request.tls;
     for (const client of this.#clients.values()) {
-      if (client.idle && matches(client.conn)) {
+      const free = client instanceof Http2Client ? client.canTakeStream : client.idle;
+      if (free && matches(client.conn)) {
         const reply: GetHttpConnectionReply = [client.conn, null];
         yield* this.#toStream(stream, new CommandCompleted(request, reply));
         return;
@@ -173,28 +231,37 @@ export class HttpLayer extends Layer {
     // A connection the layers below us already opened (e.g. the TLS layer, to learn the
     // server's certificate) is used for the first request that fits it.
     const existing = this.context.server;
-    if (existing.connected && !this.#clients.has(existing) && matches(existing)) {
-      const client = new Http1Client(this.context, existing);
-      this.#clients.set(existing, client);
+    if (
+      existing.connected && !this.#clients.has(existing) &&
+      this.#pendingFor(existing) === undefined && matches(existing)
+    ) {
       if (existing.tls_established === request.tls) {
+        const client = this.#serverSide(existing);
+        this.#clients.set(existing, client);
+        yield* this.#fromConnection(client.start(), client);
         yield* this.#toStream(stream, new CommandCompleted(request, [existing, null]));
         return;
       }
       // Connected (eagerly, by a mode layer) but TLS still to do.
       const connector = new ServerConnector(this.context.fork(), existing, request.tls);
-      this.#connectors.set(connector, { stream, request, client });
+      this.#connectors.set(connector, { stream, request, server: existing, early: [] });
       yield* this.#toConnector(connector, new Start());
       return;
     }
     const server = new Server({ address: [host, port] });
     if (request.tls) server.sni = host;
-    const client = new Http1Client(this.context, server);
-    this.#clients.set(server, client);
     const context = this.context.fork();
     context.server = server;
     const connector = new ServerConnector(context, server, request.tls);
-    this.#connectors.set(connector, { stream, request, client });
+    this.#connectors.set(connector, { stream, request, server, early: [] });
     yield* this.#toConnector(connector, new Start());
+  }
+
+  #pendingFor(connection: Connection): PendingOpen | undefined {
+    for (const pending of this.#connectors.values()) {
+      if (pending.server === connection) return pending;
+    }
+    return undefined;
   }
 
   /** Runs a connector step; its blocking commands come back to it through `#sources`. */
@@ -203,8 +270,19 @@ export class HttpLayer extends Layer {
       if (command instanceof ConnectorDone) {
         const pending = this.#connectors.get(connector)!;
         this.#connectors.delete(connector);
-        if (command.error !== null) this.#clients.delete(pending.client.conn);
-        const reply: GetHttpConnectionReply = [pending.client.conn, command.error];
+        if (command.error === null) {
+          // Now the protocol is known (ALPN): HTTP/1 or HTTP/2 toward this server.
+          const client = this.#serverSide(pending.server);
+          this.#clients.set(pending.server, client);
+          yield* this.#fromConnection(client.start(), client);
+          for (const data of pending.early) {
+            yield* this.#fromConnection(
+              client.handleEvent(new DataReceived(pending.server, data)),
+              client,
+            );
+          }
+        }
+        const reply: GetHttpConnectionReply = [pending.server, command.error];
         yield* this.#toStream(pending.stream, new CommandCompleted(pending.request, reply));
       } else {
         if (command.blocking) this.#sources.set(command, connector);

@@ -38,6 +38,7 @@ import {
   SwitchToTunnel,
 } from "./http_commands.ts";
 import { makeConnectResponse } from "./error_response.ts";
+import { KILL_STATUS } from "./http1_server.ts";
 import { type HttpMode, validateRequestForm } from "./http_mode.ts";
 
 type Handler = (event: Event) => CommandGenerator;
@@ -473,8 +474,17 @@ export class HttpStream extends Layer {
     const flow = this.flow!;
     if (flow.error?.msg !== KILLED_MESSAGE) return false;
     yield* runHook("error", flow);
-    yield new CloseConnection(this.context.client);
-    if (this.#server !== null) yield new CloseConnection(this.#server);
+    // 444 = end without an answer: HTTP/1 closes the connection, HTTP/2 resets the stream only.
+    yield new SendHttp(
+      new ResponseProtocolError(this.streamId, KILLED_MESSAGE, KILL_STATUS),
+      this.context.client,
+    );
+    if (this.#server !== null) {
+      yield new SendHttp(
+        new RequestProtocolError(this.streamId, KILLED_MESSAGE, KILL_STATUS),
+        this.#server,
+      );
+    }
     yield* this.#finish();
     return true;
   }

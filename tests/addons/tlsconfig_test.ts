@@ -41,12 +41,14 @@ function hookData(ctx = tctx(), conn: "client" | "server" = "client"): TlsHookDa
   };
 }
 
-Deno.test("ALPN toward the client follows mitmproxy's rules, HTTP/1 only for now", () => {
+Deno.test("ALPN toward the client follows mitmproxy's rules", () => {
   strictEqual(chooseClientAlpn([], "h2"), null);
-  strictEqual(chooseClientAlpn(["h2", "http/1.1"], undefined), "http/1.1");
+  strictEqual(chooseClientAlpn(["h2", "http/1.1"], undefined), "h2");
+  strictEqual(chooseClientAlpn(["h2", "http/1.1"], undefined, false), "http/1.1");
   strictEqual(chooseClientAlpn(["h2", "http/1.1"], "http/1.1"), "http/1.1");
   strictEqual(chooseClientAlpn(["http/1.1"], null), "http/1.1");
-  strictEqual(chooseClientAlpn(["h2"], undefined), null);
+  strictEqual(chooseClientAlpn(["h2"], undefined, false), null);
+  strictEqual(chooseClientAlpn(["spdy/3"], undefined), null);
 });
 
 Deno.test("tls_start_client: a forged certificate for SNI and address, upstream names mirrored", async () => {
@@ -61,7 +63,7 @@ Deno.test("tls_start_client: a forged certificate for SNI and address, upstream 
   const settings = data.settings as TlsServerSideSettings;
   strictEqual(settings.side, "server");
   strictEqual(settings.certChainPem, "LEAF");
-  strictEqual(settings.alpn, "http/1.1");
+  strictEqual(settings.alpn, "h2");
   strictEqual(settings.minVersion, "TLSv1.2");
   deepStrictEqual(requests.at(-1), {
     sni: "example.com",
@@ -83,7 +85,7 @@ Deno.test("tls_start_server: SNI, verification, trusted CA, IP literals get no S
   strictEqual(settings.sni, "example.com");
   strictEqual(settings.verify, true);
   strictEqual(settings.caPem, "PEM(/ca.pem)");
-  deepStrictEqual(settings.alpnOffers, ["http/1.1"]);
+  deepStrictEqual(settings.alpnOffers, ["h2", "http/1.1"]);
 
   master.options.update({ ssl_insecure: true, client_certs: "/certs/dir" });
   const ipCtx = tctx();

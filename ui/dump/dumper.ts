@@ -9,6 +9,7 @@ import type { Loader } from "../../core/hooks.ts";
 import type { Options } from "../../core/options.ts";
 import { OptionsError } from "../../core/option_types.ts";
 import type { FlowFilter } from "../../core/flowfilter/filter.ts";
+import { REASON_PHRASES } from "../../codecs/http1/status_reasons.ts";
 import { compileFlowFilter } from "../../addons/filter_option.ts";
 
 export interface DumpOutput {
@@ -189,9 +190,9 @@ export class Dumper {
       const end = response.timestamp_end ?? response.timestamp_start;
       const duration = end !== null && start !== null ? ` ${formatDuration(end - start)}` : "";
       this.out.write(
-        `${pad}${this.#style("<<", "bold")} ${
-          this.#style(String(code), codeColor, "bold")
-        } ${response.reason} ${size}${duration}\n`,
+        `${pad}${this.#style("<<", "bold")} ${this.#style(String(code), codeColor, "bold")} ${
+          response.reason || (REASON_PHRASES[code] ?? "")
+        } ${size}${duration}\n`,
       );
       if (detail >= 2) this.#echoHeaders(response);
       if (detail >= 3) this.#echoBody(response, detail);

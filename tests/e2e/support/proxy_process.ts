@@ -292,7 +292,11 @@ export function escapeRegExp(text: string): string {
 
 /** The dumper's request line for a flow from a loopback client. */
 export function flowLineRegExp(method: string, url: string, suffix = ""): RegExp {
-  return new RegExp(`^127\\.0\\.0\\.1:\\d+: ${method} ${escapeRegExp(url + suffix)}$`);
+  // Clients that negotiate HTTP/2 with the proxy get " HTTP/2.0" after the URL.
+  const version = suffix === "" ? "( HTTP/2\\.0)?" : "";
+  return new RegExp(
+    `^127\\.0\\.0\\.1:\\d+: ${method} ${escapeRegExp(url + suffix)}${version}$`,
+  );
 }
 
 export function startProxy(args: readonly string[] = []): Promise<ProxyProcess> {
