@@ -66,6 +66,8 @@ export class HttpLayer extends Layer {
   readonly #sources = new Map<Command, HttpStream | ServerConnector>();
   readonly #connectors = new Map<ServerConnector, PendingOpen>();
   #tunnel: Layer | null = null;
+  /** Whether the connection opened below us (`context.server`) has been taken into use. */
+  #adoptedExisting = false;
 
   constructor(
     context: Context,
@@ -114,6 +116,7 @@ export class HttpLayer extends Layer {
       // A server connection the TLS layer already opened with h2 must hear its SETTINGS now.
       const existing = this.context.server;
       if (existing.connected && existing.alpn === "h2" && existing.tls_established) {
+        this.#adoptedExisting = true;
         const client = this.#serverSide(existing);
         this.#clients.set(existing, client);
         yield* this.#fromConnection(client.start());
@@ -232,9 +235,11 @@ export class HttpLayer extends Layer {
     // server's certificate) is used for the first request that fits it.
     const existing = this.context.server;
     if (
-      existing.connected && !this.#clients.has(existing) &&
+      !this.#adoptedExisting && existing.connected && !this.#clients.has(existing) &&
       this.#pendingFor(existing) === undefined && matches(existing)
     ) {
+      // Adopted once only: after it closes, `connected` may still read true for a moment.
+      this.#adoptedExisting = true;
       if (existing.tls_established === request.tls) {
         const client = this.#serverSide(existing);
         this.#clients.set(existing, client);
