@@ -4,39 +4,11 @@ import { H2Connection } from "../../../codecs/http2/connection.ts";
 import type { H2ConnectionOptions } from "../../../codecs/http2/connection_options.ts";
 import type { H2Event } from "../../../codecs/http2/events.ts";
 
-export function hex(text: string): Uint8Array {
-  const clean = text.replace(/[^0-9a-f]/gi, "");
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+import { concat, hex, splitAt } from "../../byte_helpers.ts";
+export { concat, hex, splitAt };
 
 export function toHex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Splits `bytes` at the given (sorted, deduplicated) cut points. */
-export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => Math.min(Math.max(c, 0), bytes.length)))]
-    .sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.slice(prev, p));
-    prev = p;
-  }
-  out.push(bytes.slice(prev));
-  return out;
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
