@@ -124,34 +124,46 @@ proxy.listen({ host: "127.0.0.1", port, keepAlive: true, sslCaDir: caDir }, (err
 });
 `;
 
-/** http-mitm-proxy from npm, installed into a temp folder (not a project dependency). */
+/**
+ * Installs http-mitm-proxy from npm into a temp folder (not a project dependency) with its
+ * runner script and a CA folder; returns the folder and version, or why it failed.
+ */
+export async function installHttpMitmProxy(
+  prefix: string,
+): Promise<{ dir: string; version: string } | string> {
+  const dir = await makeTempDir(prefix);
+  await Deno.writeTextFile(
+    `${dir}/package.json`,
+    JSON.stringify({ name: "bench-http-mitm-proxy", private: true }),
+  );
+  console.log("npm install http-mitm-proxy (temp folder) ...");
+  const r = await runCommand(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--loglevel=error", "http-mitm-proxy"],
+    { cwd: dir, timeoutMs: 300_000 },
+  );
+  if (r.code !== 0) {
+    return `npm install http-mitm-proxy failed (exit ${r.code}): ${r.stderr.trim()}`;
+  }
+  const pkg = JSON.parse(
+    await Deno.readTextFile(`${dir}/node_modules/http-mitm-proxy/package.json`),
+  ) as { version: string };
+  const node = await runCommand("node", ["--version"], { timeoutMs: 10_000 });
+  await Deno.writeTextFile(`${dir}/proxy.cjs`, HTTP_MITM_PROXY_RUNNER);
+  await Deno.mkdir(`${dir}/ca`, { recursive: true });
+  return { dir, version: `http-mitm-proxy ${pkg.version} (node ${node.stdout.trim()})` };
+}
+
+/** http-mitm-proxy as a peer of the HTTP benchmark. */
 export function httpMitmProxyPeer(): Peer {
   let version = "";
   let dir = "";
   return {
     name: "http-mitm-proxy",
     async prepare() {
-      dir = await makeTempDir("mitmdeno-bench-http-mitm-proxy-");
-      await Deno.writeTextFile(
-        `${dir}/package.json`,
-        JSON.stringify({ name: "bench-http-mitm-proxy", private: true }),
-      );
-      console.log("npm install http-mitm-proxy (temp folder) ...");
-      const r = await runCommand(
-        "npm",
-        ["install", "--no-audit", "--no-fund", "--loglevel=error", "http-mitm-proxy"],
-        { cwd: dir, timeoutMs: 300_000 },
-      );
-      if (r.code !== 0) {
-        return `npm install http-mitm-proxy failed (exit ${r.code}): ${r.stderr.trim()}`;
-      }
-      const pkg = JSON.parse(
-        await Deno.readTextFile(`${dir}/node_modules/http-mitm-proxy/package.json`),
-      ) as { version: string };
-      const node = await runCommand("node", ["--version"], { timeoutMs: 10_000 });
-      version = `http-mitm-proxy ${pkg.version} (node ${node.stdout.trim()})`;
-      await Deno.writeTextFile(`${dir}/proxy.cjs`, HTTP_MITM_PROXY_RUNNER);
-      await Deno.mkdir(`${dir}/ca`, { recursive: true });
+      const installed = await installHttpMitmProxy("mitmdeno-bench-http-mitm-proxy-");
+      if (typeof installed === "string") return installed;
+      ({ dir, version } = installed);
       return null;
     },
     // http-mitm-proxy streams bodies by default: there is no option for it.

@@ -12,6 +12,7 @@
 
 import { type Listening, startOnFreePort } from "./listeners.ts";
 import { commandExists, makeTempDir, runCommand } from "./processes.ts";
+import { installHttpMitmProxy } from "./peers.ts";
 
 export const TLS_PEER_NAMES = ["direct", "mitmdeno", "http-mitm-proxy", "mitmdump"] as const;
 export type TlsPeerName = typeof TLS_PEER_NAMES[number];
@@ -124,56 +125,20 @@ export function mitmdumpTlsPeer(): TlsPeer {
   };
 }
 
-/**
- * http-mitm-proxy runner: keep-alive on (as in the HTTP benchmark); the upstream is trusted
- * through NODE_EXTRA_CA_CERTS (or not verified: NODE_TLS_REJECT_UNAUTHORIZED=0), which node's
- * default https agent honours. Only the first few errors are logged.
- */
-const RUNNER = `"use strict";
-const { Proxy } = require("http-mitm-proxy");
-const [port, caDir] = [Number(process.argv[2]), process.argv[3]];
-const proxy = new Proxy();
-let errors = 0;
-proxy.onError((_ctx, err, kind) => {
-  if (++errors <= 5) console.error("proxy error:", kind, err && err.message);
-});
-proxy.listen({ host: "127.0.0.1", port, keepAlive: true, sslCaDir: caDir }, (err) => {
-  if (err) {
-    console.error(err);
-    process.exit(1);
-  }
-  console.log("listening on " + port);
-});
-`;
+// The http-mitm-proxy runner is shared with the HTTP benchmark (bench/lib/peers.ts): keep-alive
+// on; here the upstream is trusted through NODE_EXTRA_CA_CERTS (or not verified:
+// NODE_TLS_REJECT_UNAUTHORIZED=0), which node's default https agent honours.
 
-/** http-mitm-proxy from npm, installed into a temp folder (not a project dependency). */
+/** http-mitm-proxy as a peer of the HTTPS benchmark. */
 export function httpMitmProxyTlsPeer(): TlsPeer {
   let version = "";
   let dir = "";
   return {
     name: "http-mitm-proxy",
     async prepare() {
-      dir = await makeTempDir("mitmdeno-bench-https-http-mitm-proxy-");
-      await Deno.writeTextFile(
-        `${dir}/package.json`,
-        JSON.stringify({ name: "bench-http-mitm-proxy", private: true }),
-      );
-      console.log("npm install http-mitm-proxy (temp folder) ...");
-      const r = await runCommand(
-        "npm",
-        ["install", "--no-audit", "--no-fund", "--loglevel=error", "http-mitm-proxy"],
-        { cwd: dir, timeoutMs: 300_000 },
-      );
-      if (r.code !== 0) {
-        return `npm install http-mitm-proxy failed (exit ${r.code}): ${r.stderr.trim()}`;
-      }
-      const pkg = JSON.parse(
-        await Deno.readTextFile(`${dir}/node_modules/http-mitm-proxy/package.json`),
-      ) as { version: string };
-      const node = await runCommand("node", ["--version"], { timeoutMs: 10_000 });
-      version = `http-mitm-proxy ${pkg.version} (node ${node.stdout.trim()})`;
-      await Deno.writeTextFile(`${dir}/proxy.cjs`, RUNNER);
-      await Deno.mkdir(`${dir}/ca`, { recursive: true });
+      const installed = await installHttpMitmProxy("mitmdeno-bench-https-http-mitm-proxy-");
+      if (typeof installed === "string") return installed;
+      ({ dir, version } = installed);
       return null;
     },
     start(upstream) {
