@@ -64,7 +64,9 @@ function clientContext(settings: TlsClientSideSettings): tls.SecureContext {
   let context = CONTEXTS.get(key);
   if (context === undefined) {
     context = tls.createSecureContext({
-      ca: settings.caPem ? [...tls.rootCertificates, settings.caPem] : undefined,
+      // As mitmproxy: a trusted CA file replaces the default store. It also keeps node's
+      // per-handshake chain completion cheap (it parses every `ca` entry on each call).
+      ca: settings.caPem ?? undefined,
       cert: settings.clientCertPem,
       key: settings.clientKeyPem,
       minVersion: settings.minVersion,
@@ -83,9 +85,9 @@ function pemOf(raw: Uint8Array): string {
 }
 
 /** The peer's chain, leaf first, from node's detailed certificate object. */
-function peerChain(socket: tls.TLSSocket): string[] {
+function peerChain(leaf: tls.DetailedPeerCertificate): string[] {
   const chain: string[] = [];
-  let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
+  let cert: tls.DetailedPeerCertificate | undefined = leaf;
   const seen = new Set<string>();
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
@@ -107,7 +109,8 @@ export class TlsSession {
   constructor(readonly sink: RawSink, settings: TlsSettings, callbacks: TlsSessionCallbacks) {
     this.#raw = new Duplex({
       read() {},
-      write(chunk: Buffer, _encoding, done) {
+      write: (chunk: Buffer, _encoding, done) => {
+        if (this.#destroyed) return done();
         sink.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice());
         done();
       },
@@ -127,10 +130,12 @@ export class TlsSession {
     };
     const succeed = () => {
       const socket = this.#socket;
-      if (settings.side === "client" && settings.verify) {
+      // One call: each builds node's legacy objects for the whole chain (costly).
+      const peer = settings.side === "client" ? socket.getPeerCertificate(true) : null;
+      if (peer !== null && settings.side === "client" && settings.verify) {
         // With a shared secure context the engine checks the chain but not the name: do it.
         const host = settings.sni ?? settings.verifyHost;
-        const mismatch = tls.checkServerIdentity(host, socket.getPeerCertificate());
+        const mismatch = tls.checkServerIdentity(host, peer);
         if (mismatch !== undefined) {
           settle({ ok: false, error: mismatch.message });
           this.#ended = true;
@@ -145,7 +150,7 @@ export class TlsSession {
         alpn: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
         tlsVersion: socket.getProtocol() ?? null,
         cipher: cipher?.name ?? null,
-        peerCertificates: settings.side === "client" ? peerChain(socket) : [],
+        peerCertificates: peer !== null ? peerChain(peer) : [],
         authorized: socket.authorized,
       });
     };
@@ -251,10 +256,14 @@ export class TlsSession {
     for (const resolve of waiters) resolve();
   }
 
+  #destroyed = false;
+
   destroy(): void {
     this.#flushed();
     this.#ended = true;
+    // The raw side is left open but mute: destroying it makes the engine's pending output
+    // (an alert, close_notify) fail with a costly stream error on every closed connection.
+    this.#destroyed = true;
     this.#socket?.destroy();
-    this.#raw.destroy();
   }
 }

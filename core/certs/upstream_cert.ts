@@ -4,15 +4,16 @@
  * distribution points (only the first one's scheme and host are used).
  */
 
+import { LruCache } from "./lru_cache.ts";
 import { parsePem } from "./pem.ts";
 import { x509 } from "./x509.ts";
 
 export interface UpstreamCert {
-  commonName: string | null;
+  readonly commonName: string | null;
   /** DNS names and IP addresses from the SAN extension, in certificate order. */
-  sans: string[];
-  organization: string | null;
-  crlDistributionPoints: string[];
+  readonly sans: readonly string[];
+  readonly organization: string | null;
+  readonly crlDistributionPoints: readonly string[];
 }
 
 /** The subset of node:tls `getPeerCertificate(true)` read here. */
@@ -59,8 +60,19 @@ export function upstreamCertFromDer(der: Uint8Array): UpstreamCert {
   };
 }
 
+/** Parsing costs ~1 ms; the same upstream certificate comes back on every connection. */
+const PARSED = new LruCache<string, UpstreamCert | null>(256);
+
 /** From the first certificate of a PEM text; null if there is none or it is malformed. */
 export function upstreamCertFromPem(pem: string): UpstreamCert | null {
+  const cached = PARSED.get(pem);
+  if (cached !== undefined) return cached;
+  const parsed = parseUpstreamPem(pem);
+  PARSED.set(pem, parsed);
+  return parsed;
+}
+
+function parseUpstreamPem(pem: string): UpstreamCert | null {
   const parsed = parsePem(pem);
   if ("error" in parsed) return null;
   const block = parsed.blocks.find((b) => b.label === "CERTIFICATE");
