@@ -48,11 +48,22 @@ export class Onboarding {
     );
   }
 
-  async request(flow: HttpFlow): Promise<void> {
+  request(flow: HttpFlow): Promise<void> | void {
     const options = this.#options!;
     if (!(options.get("onboarding") as boolean) || flow.response !== null) return;
     const host = options.get("onboarding_host") as string;
-    if (flow.request.host !== host && flow.request.pretty_host !== host) return;
+    if (flow.request.host === host || this.#hostHeaderNames(flow, host)) return this.#serve(flow);
+  }
+
+  /** `pretty_host` parses the Host header: only pay for it when the header could match. */
+  #hostHeaderNames(flow: HttpFlow, host: string): boolean {
+    const header = flow.request.headers.get("host");
+    if (header === undefined || !header.toLowerCase().includes(host.toLowerCase())) return false;
+    return flow.request.pretty_host === host;
+  }
+
+  async #serve(flow: HttpFlow): Promise<void> {
+    const options = this.#options!;
     const path = flow.request.path.split("?")[0];
     if (path === "/" || path === "/index.html") {
       flow.response = Response.make(200, onboardingPage(VERSION), {

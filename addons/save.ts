@@ -141,15 +141,15 @@ export class Save {
     this.#started(flow);
   }
 
-  response(flow: HttpFlow): Promise<void> {
+  response(flow: HttpFlow): Promise<void> | void {
     if (flow.websocket !== null) {
       this.#started(flow);
-      return Promise.resolve();
+      return;
     }
-    return this.#save(flow);
+    if (this.#stream !== null) return this.#save(flow);
   }
 
-  error(flow: HttpFlow): Promise<void> {
+  error(flow: HttpFlow): Promise<void> | void {
     return this.response(flow);
   }
 

@@ -173,7 +173,18 @@ export class AddonManager {
     if (name === "running") this.#running = true;
     const entries = this.#entries(name);
     if (entries.length === 0) return RESOLVED;
-    return this.#run(entries, name, args);
+    return this.#runFrom(entries, 0, name, args) ?? RESOLVED;
+  }
+
+  /**
+   * Like `trigger`, but returns undefined when every handler finished synchronously: the
+   * per-request hooks of the built-in addons then cost no promise and no event-loop turn.
+   */
+  triggerSync<K extends HookName>(name: K, ...args: HookArgs[K]): Promise<void> | undefined {
+    if (name === "running") this.#running = true;
+    const entries = this.#entries(name);
+    if (entries.length === 0) return undefined;
+    return this.#runFrom(entries, 0, name, args);
   }
 
   /** Runs a hook on one addon and its children only (mitmproxy's `invoke_addon`). */
@@ -189,17 +200,46 @@ export class AddonManager {
     this.#configure(this.#entries("configure"), new Set(this.options.names()));
   }
 
-  async #run(entries: readonly HandlerEntry[], hook: HookName, args: unknown[]): Promise<void> {
+  #run(entries: readonly HandlerEntry[], hook: HookName, args: unknown[]): Promise<void> {
+    return this.#runFrom(entries, 0, hook, args) ?? RESOLVED;
+  }
+
+  /** Runs handlers from `start` on; goes async at the first handler that returns a promise. */
+  #runFrom(
+    entries: readonly HandlerEntry[],
+    start: number,
+    hook: HookName,
+    args: unknown[],
+  ): Promise<void> | undefined {
     const subject = args[0];
-    for (const entry of entries) {
+    for (let i = start; i < entries.length; i++) {
+      const entry = entries[i];
+      let result: unknown;
       try {
-        const result = entry.fn.apply(entry.addon, args);
-        if (isThenable(result)) await result;
+        result = entry.fn.apply(entry.addon, args);
       } catch (e) {
         this.#logError(entry.name, hook, e);
       }
-      if (isKilled(subject)) break;
+      if (isThenable(result)) return this.#continueAfter(result, entries, i, hook, args);
+      if (isKilled(subject)) return undefined;
     }
+    return undefined;
+  }
+
+  async #continueAfter(
+    pending: PromiseLike<unknown>,
+    entries: readonly HandlerEntry[],
+    index: number,
+    hook: HookName,
+    args: unknown[],
+  ): Promise<void> {
+    try {
+      await pending;
+    } catch (e) {
+      this.#logError(entries[index].name, hook, e);
+    }
+    if (isKilled(args[0])) return;
+    await this.#runFrom(entries, index + 1, hook, args);
   }
 
   #configure(entries: readonly HandlerEntry[], updated: ReadonlySet<string>): void {

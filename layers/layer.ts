@@ -35,23 +35,27 @@ export abstract class Layer {
     return this.constructor.name;
   }
 
-  /** Feeds one event, honouring a pending blocking command. */
-  *handleEvent(event: Event): CommandGenerator {
-    const paused = this.#paused;
-    if (paused !== null) {
-      if (event instanceof CommandCompleted && event.command === paused.command) {
-        this.#paused = null;
-        yield* this.#drive(paused.generator, event.reply);
-        while (this.#paused === null && this.#queued.length > 0) {
-          const next = this.#queued.shift()!;
-          yield* this.#drive(this.handle(next), undefined);
-        }
-      } else {
-        this.#queued.push(event);
-      }
+  /**
+   * Feeds one event, honouring a pending blocking command. Not a generator itself: on the
+   * common path it hands out the driving generator directly (one `yield*` level less on
+   * every command). Iterate the result at once: the paused check happens at the call.
+   */
+  handleEvent(event: Event): CommandGenerator {
+    if (this.#paused !== null) return this.#resume(event, this.#paused);
+    return this.#drive(this.handle(event), undefined);
+  }
+
+  *#resume(event: Event, paused: Paused): CommandGenerator {
+    if (!(event instanceof CommandCompleted && event.command === paused.command)) {
+      this.#queued.push(event);
       return;
     }
-    yield* this.#drive(this.handle(event), undefined);
+    this.#paused = null;
+    yield* this.#drive(paused.generator, event.reply);
+    while (this.#paused === null && this.#queued.length > 0) {
+      const next = this.#queued.shift()!;
+      yield* this.#drive(this.handle(next), undefined);
+    }
   }
 
   /** True while waiting for the reply to a blocking command. */

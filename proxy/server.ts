@@ -37,6 +37,8 @@ import { WAKEUPS } from "./timer_wheel.ts";
 /** What the handler needs from the addon manager. */
 export interface HookRunner {
   trigger<K extends HookName>(name: K, ...args: HookArgs[K]): Promise<void>;
+  /** `trigger` that returns undefined when no handler went async. */
+  triggerSync<K extends HookName>(name: K, ...args: HookArgs[K]): Promise<void> | undefined;
   hasHook(name: HookName): boolean;
 }
 
@@ -178,13 +180,16 @@ export class ConnectionHandler {
   }
 
   #runHook(command: StartHook): void {
-    if (!this.deps.hooks.hasHook(command.name)) {
+    const pending = this.deps.hooks.triggerSync(command.name, ...command.args);
+    const first = command.args[0] as Flow | undefined;
+    const intercepted = first !== undefined && isFlow(first) && first.intercepted;
+    if (pending === undefined && !intercepted) {
+      // Done already: complete in this turn, after the commands of the current event.
       this.#queue.push(new CommandCompleted(command, undefined));
       return;
     }
     (async () => {
-      await this.deps.hooks.trigger(command.name, ...command.args);
-      const first = command.args[0] as Flow | undefined;
+      await pending;
       if (first !== undefined && isFlow(first) && first.intercepted) await first.waitForResume();
       this.#enqueue(new CommandCompleted(command, undefined));
     })();

@@ -18,6 +18,8 @@ import { concatBytes } from "../codecs/bytes.ts";
 const MIN_READ_SIZE = 16 * 1024;
 const MAX_READ_SIZE = 256 * 1024;
 const COALESCE_LIMIT = 64 * 1024;
+/** Reads at least this big are handed over instead of copied. */
+const HANDOVER_SIZE = 64 * 1024;
 
 export class SocketIo {
   #queue: Uint8Array[] = [];
@@ -58,6 +60,10 @@ export class SocketIo {
           // A full read: hand the buffer over (no copy) and read bigger next time.
           onData(buffer);
           buffer = new Uint8Array(Math.min(buffer.length * 2, MAX_READ_SIZE));
+        } else if (n >= HANDOVER_SIZE) {
+          // Mostly full: a fresh buffer costs less than copying this much.
+          onData(buffer.subarray(0, n));
+          buffer = new Uint8Array(buffer.length);
         } else {
           onData(buffer.slice(0, n));
         }
