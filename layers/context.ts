@@ -3,6 +3,7 @@
  * read, a clock, and the stack of layers above it.
  */
 import type { Client, Server } from "../core/flow/connection.ts";
+import type { HookName } from "../core/hooks.ts";
 import type { Layer } from "./layer.ts";
 
 /** The options layers read, resolved to ready-to-use values when a connection starts. */
@@ -68,6 +69,13 @@ export type Entropy = (size: number) => Uint8Array;
 
 export const SYSTEM_ENTROPY: Entropy = (size) => crypto.getRandomValues(new Uint8Array(size));
 
+/**
+ * Whether any addon listens to a hook. Layers skip hooks nobody listens to: such a hook
+ * completes at once anyway, and each round trip costs a pause and a resume per request.
+ */
+export type HookFilter = (name: HookName) => boolean;
+export const ALL_HOOKS: HookFilter = () => true;
+
 export class Context {
   constructor(
     readonly client: Client,
@@ -76,6 +84,7 @@ export class Context {
     readonly clock: Clock,
     public layers: Layer[] = [],
     readonly entropy: Entropy = SYSTEM_ENTROPY,
+    readonly wantsHook: HookFilter = ALL_HOOKS,
   ) {}
 
   /** A copy for a child layer: same connections, its own layer stack. */
@@ -87,6 +96,7 @@ export class Context {
       this.clock,
       [...this.layers],
       this.entropy,
+      this.wantsHook,
     );
   }
 

@@ -58,6 +58,11 @@ export abstract class Layer {
     }
   }
 
+  /** Runs a hook on all addons and waits for them; skipped when no addon listens to it. */
+  protected *hook<K extends HookName>(name: K, ...args: HookArgs[K]): CommandGenerator {
+    if (this.context.wantsHook(name)) yield new StartHook(name, ...args);
+  }
+
   /** True while waiting for the reply to a blocking command. */
   get isPaused(): boolean {
     return this.#paused !== null;

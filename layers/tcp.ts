@@ -10,7 +10,7 @@ import { FlowError } from "../core/flow/flow.ts";
 import { TcpFlow, TcpMessage } from "../core/flow/tcp.ts";
 import { CloseConnection, type Connection, SendData } from "./commands.ts";
 import { ConnectionClosed, DataReceived, type Event, MessageInjected, Start } from "./events.ts";
-import { type CommandGenerator, Layer, openConnection, runHook } from "./layer.ts";
+import { type CommandGenerator, Layer, openConnection } from "./layer.ts";
 import type { Context } from "./context.ts";
 import { serverTlsHandshake } from "./tls.ts";
 
@@ -33,7 +33,7 @@ export class TcpLayer extends Layer {
     if (event instanceof Start) {
       if (!this.ignore) {
         this.flow = new TcpFlow(client, server, this.context.clock.now(), true);
-        yield* runHook("tcp_start", this.flow);
+        yield* this.hook("tcp_start", this.flow);
       }
       // `server.tls` asks for TLS to the server (reverse tls://) that is not there yet.
       const needsTls = server.tls && !server.tls_established && !this.ignore;
@@ -58,7 +58,7 @@ export class TcpLayer extends Layer {
       }
       const message = new TcpMessage(fromClient, event.data, this.context.clock.now());
       this.flow.messages.push(message);
-      yield* runHook("tcp_message", this.flow);
+      yield* this.hook("tcp_message", this.flow);
       if (this.flow.error !== null) {
         yield* this.#closeBoth();
         return;
@@ -70,7 +70,7 @@ export class TcpLayer extends Layer {
       const message = event.message as TcpMessage;
       const target: Connection = message.from_client ? server : client;
       this.flow.messages.push(message);
-      yield* runHook("tcp_message", this.flow);
+      yield* this.hook("tcp_message", this.flow);
       if (message.content.length > 0) yield new SendData(target, message.content);
       return;
     }
@@ -101,11 +101,11 @@ export class TcpLayer extends Layer {
     this.flow.live = false;
     if (error !== null) {
       this.flow.error = new FlowError(error, this.context.clock.now());
-      yield* runHook("tcp_error", this.flow);
+      yield* this.hook("tcp_error", this.flow);
     } else if (this.flow.error !== null) {
-      yield* runHook("tcp_error", this.flow);
+      yield* this.hook("tcp_error", this.flow);
     } else {
-      yield* runHook("tcp_end", this.flow);
+      yield* this.hook("tcp_end", this.flow);
     }
   }
 }

@@ -14,7 +14,7 @@ import type { HttpFlow } from "../core/flow/http.ts";
 import { Opcode, WebSocketData, WebSocketMessage } from "../core/flow/websocket.ts";
 import { CloseConnection, type Connection, SendData } from "./commands.ts";
 import { ConnectionClosed, DataReceived, type Event, MessageInjected, Start } from "./events.ts";
-import { type CommandGenerator, Layer, runHook } from "./layer.ts";
+import { type CommandGenerator, Layer } from "./layer.ts";
 import type { Context } from "./context.ts";
 
 export class WebSocketLayer extends Layer {
@@ -43,7 +43,7 @@ export class WebSocketLayer extends Layer {
     if (this.#ended) return;
     const { client, server } = this.context;
     if (event instanceof Start) {
-      yield* runHook("websocket_start", this.flow);
+      yield* this.hook("websocket_start", this.flow);
     } else if (event instanceof DataReceived) {
       const fromClient = event.connection === client;
       const codec = fromClient ? this.#clientSide : this.#serverSide;
@@ -127,7 +127,7 @@ export class WebSocketLayer extends Layer {
   *#relayMessage(message: WebSocketMessage): CommandGenerator {
     const websocket = this.flow.websocket!;
     websocket.messages.push(message);
-    yield* runHook("websocket_message", this.flow);
+    yield* this.hook("websocket_message", this.flow);
     if (this.#ended || message.dropped) return;
     const target: Connection = message.from_client ? this.context.server : this.context.client;
     const codec = message.from_client ? this.#serverSide : this.#clientSide;
@@ -166,7 +166,7 @@ export class WebSocketLayer extends Layer {
     }
     websocket.timestamp_end = now;
     this.flow.live = false;
-    yield* runHook("websocket_end", this.flow);
+    yield* this.hook("websocket_end", this.flow);
     yield new CloseConnection(this.context.client);
     yield new CloseConnection(this.context.server);
     this.#clientSide.dispose();

@@ -28,7 +28,7 @@ import {
   Start,
   Wakeup,
 } from "../layers/events.ts";
-import { type Clock, Context, type LayerOptions } from "../layers/context.ts";
+import { type Clock, Context, type LayerOptions, SYSTEM_ENTROPY } from "../layers/context.ts";
 import type { Layer } from "../layers/layer.ts";
 import { describeSocketError, HIGH_WATER, SocketIo, type Transport } from "./socket_io.ts";
 import { TlsSession } from "./tls_session.ts";
@@ -77,7 +77,15 @@ export class ConnectionHandler {
   ) {
     this.client = client;
     this.#sockets.set(client, new SocketIo(transport));
-    const context = new Context(client, new Server({ address: null }), deps.options, deps.clock);
+    const context = new Context(
+      client,
+      new Server({ address: null }),
+      deps.options,
+      deps.clock,
+      [],
+      SYSTEM_ENTROPY,
+      (name) => deps.hooks.hasHook(name),
+    );
     this.#layer = makeLayer(context);
     context.layers.push(this.#layer);
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));

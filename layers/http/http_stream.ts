@@ -17,7 +17,7 @@ import { FlowError, KILLED_MESSAGE } from "../../core/flow/flow.ts";
 import { HttpFlow, type Request, type Response } from "../../core/flow/http.ts";
 import { CancelWakeup, CloseConnection, RequestWakeup } from "../commands.ts";
 import { type Event, Wakeup } from "../events.ts";
-import { type CommandGenerator, Layer, log, runHook } from "../layer.ts";
+import { type CommandGenerator, Layer, log } from "../layer.ts";
 import type { Context } from "../context.ts";
 import {
   RequestData,
@@ -104,7 +104,7 @@ export class HttpStream extends Layer {
       yield* this.#handleConnect(flow, server);
       return;
     }
-    yield* runHook("requestheaders", flow);
+    yield* this.hook("requestheaders", flow);
     if (yield* this.#killed()) return;
     if (flow.response !== null) {
       yield* this.#replyFromAddon(flow);
@@ -161,7 +161,7 @@ export class HttpStream extends Layer {
       this.#requestBody = [];
       request.trailers = event.trailers;
       this.#requestComplete = true;
-      yield* runHook("request", flow);
+      yield* this.hook("request", flow);
       if (yield* this.#killed()) return;
       if (flow.response !== null) {
         yield* this.#replyFromAddon(flow);
@@ -188,7 +188,7 @@ export class HttpStream extends Layer {
     } else if (event instanceof RequestEndOfMessage) {
       this.#requestComplete = true;
       this.flow!.request.trailers = event.trailers;
-      yield* runHook("request", this.flow!);
+      yield* this.hook("request", this.flow!);
       if (yield* this.#killed()) return;
       yield new SendHttp(new RequestEndOfMessage(this.streamId, event.trailers), this.#server!);
       this.#state = this.#onResponseHeaders;
@@ -247,12 +247,12 @@ export class HttpStream extends Layer {
     const flow = this.flow!;
     const response = event.response;
     flow.response = response;
-    yield* runHook("responseheaders", flow);
+    yield* this.hook("responseheaders", flow);
     if (yield* this.#killed()) return;
     if (event.endStream) {
       response.raw_content = new Uint8Array(0);
       response.timestamp_end = this.context.clock.now();
-      yield* runHook("response", flow);
+      yield* this.hook("response", flow);
       if (yield* this.#killed()) return;
       yield* this.#sendResponse(flow.response ?? response);
       return;
@@ -312,7 +312,7 @@ export class HttpStream extends Layer {
       this.#responseBody = [];
       response.trailers = event.trailers;
       response.timestamp_end = this.context.clock.now();
-      yield* runHook("response", flow);
+      yield* this.hook("response", flow);
       if (yield* this.#killed()) return;
       yield* this.#sendResponse(flow.response ?? response);
     }
@@ -328,7 +328,7 @@ export class HttpStream extends Layer {
       this.#responseBody = [];
       flow.response!.trailers = event.trailers;
       flow.response!.timestamp_end = this.context.clock.now();
-      yield* runHook("response", flow);
+      yield* this.hook("response", flow);
       yield new SendHttp(
         new ResponseEndOfMessage(this.streamId, event.trailers),
         this.context.client,
@@ -343,10 +343,10 @@ export class HttpStream extends Layer {
    */
   *#replyFromAddon(flow: HttpFlow): CommandGenerator {
     flow.response!.timestamp_start = this.context.clock.now();
-    yield* runHook("responseheaders", flow);
+    yield* this.hook("responseheaders", flow);
     if (yield* this.#killed()) return;
     flow.response!.timestamp_end ??= this.context.clock.now();
-    yield* runHook("response", flow);
+    yield* this.hook("response", flow);
     if (yield* this.#killed()) return;
     yield* this.#sendResponse(flow.response!);
   }
@@ -398,7 +398,7 @@ export class HttpStream extends Layer {
   }
 
   *#handleConnect(flow: HttpFlow, server: Server): CommandGenerator {
-    yield* runHook("http_connect", flow);
+    yield* this.hook("http_connect", flow);
     if (yield* this.#killed()) return;
     if (
       flow.response !== null &&
@@ -444,7 +444,7 @@ export class HttpStream extends Layer {
     const now = this.context.clock.now();
     if (flow !== null) {
       flow.error = new FlowError(message, now);
-      yield* runHook("error", flow);
+      yield* this.hook("error", flow);
     } else {
       yield log(`${fromClient ? "client" : "server"} protocol error: ${message}`);
     }
@@ -473,7 +473,7 @@ export class HttpStream extends Layer {
   *#killed(): CommandGenerator<boolean> {
     const flow = this.flow!;
     if (flow.error?.msg !== KILLED_MESSAGE) return false;
-    yield* runHook("error", flow);
+    yield* this.hook("error", flow);
     // 444 = end without an answer: HTTP/1 closes the connection, HTTP/2 resets the stream only.
     yield new SendHttp(
       new ResponseProtocolError(this.streamId, KILLED_MESSAGE, KILL_STATUS),
