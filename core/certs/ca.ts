@@ -8,6 +8,10 @@
  * keyCertSign + cRLSign (critical), EKU serverAuth, SubjectKeyIdentifier, SHA-256.
  */
 
+import { Buffer } from "node:buffer";
+import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
+import { type CertificateFields, certificateFields } from "./der.ts";
+import * as der from "./der_writer.ts";
 import { parsePem } from "./pem.ts";
 import {
   certMatchesKey,
@@ -62,6 +66,11 @@ export class CertificateAuthority {
   /** SubjectKeyIdentifier as hex, or null if the CA cert has none. Copied into leaves' AKI. */
   readonly keyId: string | null;
 
+  #signingKey: KeyObject | null = null;
+  #fields: CertificateFields | null = null;
+  #keyIdentifier: Uint8Array<ArrayBuffer> | null = null;
+  #akiExtension: Uint8Array<ArrayBuffer> | null = null;
+
   private constructor(cert: x509.X509Certificate, key: RsaPrivateKey, chainPems: string[]) {
     this.cert = cert;
     this.certPem = cert.toString("pem").replace(/\r\n/g, "\n").trimEnd() + "\n";
@@ -75,6 +84,63 @@ export class CertificateAuthority {
   /** The signing pair (RSASSA-PKCS1-v1_5 / SHA-256). */
   get keyPair(): CryptoKeyPair {
     return this.key.keyPair;
+  }
+
+  /** The private key as a node:crypto `KeyObject` (made on first use, then reused), for the
+   * synchronous `crypto.sign` that signs leaves. */
+  get signingKey(): KeyObject {
+    return this.#signingKey ??= createPrivateKey({
+      key: Buffer.from(this.key.pkcs8),
+      format: "der",
+      type: "pkcs8",
+    });
+  }
+
+  // The DER accessors below hand out shared, cached bytes: read them, never modify them.
+
+  /** The subject `Name` DER exactly as in the CA certificate: the issuer of its leaves. */
+  get subjectDer(): Uint8Array<ArrayBuffer> {
+    return this.#certificateFields().subject;
+  }
+
+  /** The `SubjectPublicKeyInfo` DER exactly as in the CA certificate (leaves reuse the key). */
+  get subjectPublicKeyInfoDer(): Uint8Array<ArrayBuffer> {
+    return this.#certificateFields().subjectPublicKeyInfo;
+  }
+
+  /** The key identifier leaves name in their AKI: the CA's SKI byte for byte, or, if it has
+   * none, the SHA-1 of its public key (RFC 5280 §4.2.1.2 method 1). */
+  get keyIdentifier(): Uint8Array<ArrayBuffer> {
+    if (this.#keyIdentifier === null) {
+      const publicKey = () => this.#certificateFields().subjectPublicKey;
+      this.#keyIdentifier = this.keyId !== null
+        ? der.hexToBytes(this.keyId)
+        : new Uint8Array(createHash("sha1").update(publicKey()).digest());
+    }
+    return this.#keyIdentifier;
+  }
+
+  /** The complete, non-critical AuthorityKeyIdentifier `Extension` DER (keyIdentifier only)
+   * that certificates issued by this CA carry. */
+  get authorityKeyIdentifierExtension(): Uint8Array<ArrayBuffer> {
+    return this.#akiExtension ??= der.sequence(
+      der.oid("2.5.29.35"),
+      der.octetString(der.sequence(der.contextPrimitive(0, this.keyIdentifier))),
+    );
+  }
+
+  #certificateFields(): CertificateFields {
+    if (this.#fields === null) {
+      // @peculiar/x509 parsed the certificate on load, so this only fails on a bug here.
+      const fields = certificateFields(this.certDer);
+      if (fields === null) {
+        throw new Error(
+          `cannot slice subject and key out of the CA certificate ${this.cert.subject}`,
+        );
+      }
+      this.#fields = fields;
+    }
+    return this.#fields;
   }
 
   /** The serial number as a decimal string (mitmproxy's CRL path uses it). */

@@ -1,20 +1,24 @@
 /**
- * The little DER needed to move RSA keys between PKCS#1 (`RSA PRIVATE KEY`, what mitmproxy
- * writes) and PKCS#8 (`PRIVATE KEY`, what WebCrypto imports). Reads are bounds-checked and
- * return null on malformed input.
+ * Bounds-checked DER reading for the two jobs the certificate code has: moving RSA keys between
+ * PKCS#1 (`RSA PRIVATE KEY`, what mitmproxy writes) and PKCS#8 (`PRIVATE KEY`, what WebCrypto
+ * imports), and slicing the fields a leaf copies byte for byte out of its CA's certificate.
+ * Reads return null on malformed input; writing lives in `der_writer.ts`.
  */
 
-const TAG_INTEGER = 0x02;
-const TAG_OCTET_STRING = 0x04;
-const TAG_NULL = 0x05;
-const TAG_OID = 0x06;
-const TAG_SEQUENCE = 0x30;
+import { NULL_VALUE, sequence, TAG, tlv } from "./der_writer.ts";
+
+const TAG_INTEGER = TAG.INTEGER;
+const TAG_OCTET_STRING = TAG.OCTET_STRING;
+const TAG_OID = TAG.OID;
+const TAG_SEQUENCE = TAG.SEQUENCE;
 
 /** rsaEncryption, 1.2.840.113549.1.1.1 */
 const RSA_ENCRYPTION_OID = Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01);
 
 interface Tlv {
   tag: number;
+  /** Offset of the tag octet: `head` to `end` is the whole TLV. */
+  head: number;
   /** Start and end of the contents. */
   start: number;
   end: number;
@@ -34,32 +38,7 @@ function readTlv(b: Uint8Array, at: number, limit: number): Tlv | null {
     start += count;
   }
   if (limit - start < length) return null;
-  return { tag, start, end: start + length };
-}
-
-function encodeLength(n: number): number[] {
-  if (n < 0x80) return [n];
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return [0x80 | bytes.length, ...bytes];
-}
-
-function tlv(tag: number, contents: Uint8Array): Uint8Array<ArrayBuffer> {
-  const head = Uint8Array.from([tag, ...encodeLength(contents.length)]);
-  const out = new Uint8Array(head.length + contents.length);
-  out.set(head);
-  out.set(contents, head.length);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return { tag, head: at, start, end: start + length };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -68,14 +47,8 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Wraps an RSAPrivateKey (PKCS#1) in a PrivateKeyInfo (PKCS#8). */
 export function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
-  const algorithm = tlv(
-    TAG_SEQUENCE,
-    concat([tlv(TAG_OID, RSA_ENCRYPTION_OID), Uint8Array.of(TAG_NULL, 0)]),
-  );
-  return tlv(
-    TAG_SEQUENCE,
-    concat([Uint8Array.of(TAG_INTEGER, 1, 0), algorithm, tlv(TAG_OCTET_STRING, pkcs1)]),
-  );
+  const algorithm = sequence(tlv(TAG_OID, RSA_ENCRYPTION_OID), NULL_VALUE);
+  return sequence(Uint8Array.of(TAG_INTEGER, 1, 0), algorithm, tlv(TAG_OCTET_STRING, pkcs1));
 }
 
 /**
@@ -106,4 +79,50 @@ export function pkcs8ToPkcs1(
 export function isDerSequence(der: Uint8Array): boolean {
   const outer = readTlv(der, 0, der.length);
   return outer !== null && outer.tag === TAG_SEQUENCE && outer.end === der.length;
+}
+
+/** The parts of a certificate that the leaves it issues copy byte for byte. */
+export interface CertificateFields {
+  /** The subject `Name`, a complete TLV (the issuer of every leaf). */
+  subject: Uint8Array<ArrayBuffer>;
+  /** The `SubjectPublicKeyInfo`, a complete TLV (the leaves reuse the CA key). */
+  subjectPublicKeyInfo: Uint8Array<ArrayBuffer>;
+  /** The `subjectPublicKey` BIT STRING's octets without the unused-bits octet (what RFC 5280
+   * §4.2.1.2 method 1 hashes into a key identifier). */
+  subjectPublicKey: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * Slices subject and public key out of a Certificate's DER (RFC 5280 §4.1), without decoding
+ * them. The results are copies. Null if the DER does not have the Certificate shape.
+ */
+export function certificateFields(der: Uint8Array): CertificateFields | null {
+  const cert = readTlv(der, 0, der.length);
+  if (!cert || cert.tag !== TAG_SEQUENCE) return null;
+  const tbs = readTlv(der, cert.start, cert.end);
+  if (!tbs || tbs.tag !== TAG_SEQUENCE) return null;
+  // version [0] EXPLICIT (optional), serialNumber, signature, issuer, validity, subject, spki
+  const fields: Tlv[] = [];
+  for (let at = tbs.start; fields.length < 7 && at < tbs.end;) {
+    const field = readTlv(der, at, tbs.end);
+    if (!field) return null;
+    fields.push(field);
+    at = field.end;
+  }
+  if (fields[0]?.tag !== 0xa0) fields.unshift({ tag: -1, head: tbs.start, start: 0, end: 0 });
+  if (fields.length < 7) return null;
+  const [, serial, signature, issuer, validity, subject, spki] = fields;
+  const shapeOk = serial.tag === TAG_INTEGER && signature.tag === TAG_SEQUENCE &&
+    issuer.tag === TAG_SEQUENCE && validity.tag === TAG_SEQUENCE &&
+    subject.tag === TAG_SEQUENCE && spki.tag === TAG_SEQUENCE;
+  if (!shapeOk) return null;
+  const algorithm = readTlv(der, spki.start, spki.end);
+  if (!algorithm || algorithm.tag !== TAG_SEQUENCE) return null;
+  const key = readTlv(der, algorithm.end, spki.end);
+  if (!key || key.tag !== TAG.BIT_STRING || key.end - key.start < 1) return null;
+  return {
+    subject: der.slice(subject.head, subject.end),
+    subjectPublicKeyInfo: der.slice(spki.head, spki.end),
+    subjectPublicKey: der.slice(key.start + 1, key.end),
+  };
 }

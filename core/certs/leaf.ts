@@ -9,14 +9,43 @@
  * - SAN with DNS/IP entries, critical iff the subject is empty (RFC 5280 §4.2.1.6),
  * - CRL distribution point only when asked (mirroring an upstream certificate),
  * - SHA-256 with the CA key.
+ *
+ * The DER is written here directly (RFC 5280 §4.1) and signed with node:crypto: the RSA
+ * signature is then nearly the whole cost (ASN.1 libraries cost several times more). Issuer
+ * Name, SubjectPublicKeyInfo, the AKI extension and the signing key come ready-made from the
+ * CA, which builds them once. Subject attributes are UTF8Strings, as Python's `cryptography`
+ * (mitmproxy) writes them.
  */
 
+import { sign } from "node:crypto";
 import { type CertificateAuthority, randomSerial } from "./ca.ts";
+import * as der from "./der_writer.ts";
+import { pemEncode } from "./pem.ts";
 import { dedupeSans, type SanName, toSanName } from "./san.ts";
-import { RSA_SHA256, x509 } from "./x509.ts";
+import { x509 } from "./x509.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const LEAF_EXPIRY_DAYS = 199;
+/** mitmproxy leaves the CN out from this many characters on (X.520 ub-common-name). */
+const CN_MAX_CHARS = 64;
+
+/** `[0] EXPLICIT INTEGER 2`: X.509 v3. */
+const VERSION_V3 = der.contextConstructed(0, der.smallInteger(2));
+/** AlgorithmIdentifier sha256WithRSAEncryption (RFC 4055), NULL parameters. */
+const SHA256_WITH_RSA = der.sequence(der.oid("1.2.840.113549.1.1.11"), der.NULL_VALUE);
+const OID_COMMON_NAME = der.oid("2.5.4.3");
+const OID_ORGANIZATION = der.oid("2.5.4.10");
+const OID_SUBJECT_ALT_NAME = der.oid("2.5.29.17");
+const OID_CRL_DISTRIBUTION_POINTS = der.oid("2.5.29.31");
+/** Extended key usage serverAuth, non-critical. */
+const EKU_SERVER_AUTH = der.sequence(
+  der.oid("2.5.29.37"),
+  der.octetString(der.sequence(der.oid("1.3.6.1.5.5.7.3.1"))),
+);
+/** GeneralName tags (RFC 5280 §4.2.1.6, IMPLICIT). */
+const GENERAL_NAME_DNS = 2;
+const GENERAL_NAME_URI = 6;
+const GENERAL_NAME_IP = 7;
 
 export interface LeafOptions {
   /** Subject CN; left out of the subject when null or 64+ characters. */
@@ -30,16 +59,22 @@ export interface LeafOptions {
 }
 
 export interface Leaf {
-  cert: x509.X509Certificate;
-  certPem: string;
+  /** The certificate parsed by @peculiar/x509 — parsed on first access, never on the hot path. */
+  readonly cert: x509.X509Certificate;
+  readonly certPem: string;
   /** The shared leaf key: the CA key, PKCS#1 PEM. */
-  keyPem: string;
-  der: Uint8Array<ArrayBuffer>;
-  sans: SanName[];
+  readonly keyPem: string;
+  readonly der: Uint8Array<ArrayBuffer>;
+  readonly sans: SanName[];
 }
 
 /** Signs a leaf for the given names with the CA's key. */
-export async function generateLeaf(ca: CertificateAuthority, options: LeafOptions): Promise<Leaf> {
+export function generateLeaf(ca: CertificateAuthority, options: LeafOptions): Promise<Leaf> {
+  // Signing is synchronous; the Promise keeps the API and turns throws into rejections.
+  return new Promise((resolve) => resolve(signLeaf(ca, options)));
+}
+
+function signLeaf(ca: CertificateAuthority, options: LeafOptions): Leaf {
   const sans = dedupeSans(
     options.sans.flatMap((s) => {
       const name = typeof s === "string" ? toSanName(s) : s;
@@ -48,48 +83,133 @@ export async function generateLeaf(ca: CertificateAuthority, options: LeafOption
   );
   const now = options.now ?? new Date();
   const notBefore = new Date(now.getTime() - 2 * DAY_MS);
+  const notAfter = new Date(notBefore.getTime() + LEAF_EXPIRY_DAYS * DAY_MS);
   const cn = options.commonName;
-  const validCn = cn !== null && cn !== "" && [...cn].length < 64;
-  const subject: x509.JsonName = [];
-  if (validCn) subject.push({ CN: [cn] });
-  if (options.organization) subject.push({ O: [options.organization] });
+  const rdns: Uint8Array[] = [];
+  if (cn !== null && cn !== "" && [...cn].length < CN_MAX_CHARS) {
+    rdns.push(attribute(OID_COMMON_NAME, cn));
+  }
+  if (options.organization) rdns.push(attribute(OID_ORGANIZATION, options.organization));
 
-  const extensions: x509.Extension[] = [
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-  ];
+  const extensions: Uint8Array[] = [EKU_SERVER_AUTH];
   // An empty SAN extension is invalid DER; with no names at all the leaf simply has none.
-  if (sans.length > 0) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        sans.map((s) => ({ type: s.type, value: s.value })),
-        subject.length === 0,
-      ),
-    );
-  }
-  extensions.push(
-    ca.keyId !== null
-      ? new x509.AuthorityKeyIdentifierExtension(ca.keyId, false)
-      : await x509.AuthorityKeyIdentifierExtension.create(ca.cert.publicKey, false),
-  );
+  if (sans.length > 0) extensions.push(subjectAltNameExtension(sans, rdns.length === 0));
+  extensions.push(ca.authorityKeyIdentifierExtension);
   if (options.crlDistributionPoint) {
-    extensions.push(new x509.CRLDistributionPointsExtension([options.crlDistributionPoint]));
+    extensions.push(crlDistributionPointsExtension(options.crlDistributionPoint));
   }
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject,
-    issuer: ca.cert.subjectName,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + LEAF_EXPIRY_DAYS * DAY_MS),
-    publicKey: ca.cert.publicKey,
-    signingKey: ca.keyPair.privateKey,
-    signingAlgorithm: RSA_SHA256,
-    extensions,
-  });
-  return {
-    cert,
-    certPem: cert.toString("pem").replace(/\r\n/g, "\n").trimEnd() + "\n",
-    keyPem: ca.keyPem,
-    der: new Uint8Array(cert.rawData),
-    sans,
-  };
+
+  const tbs = der.sequence(
+    VERSION_V3,
+    der.integerFromHex(randomSerial()),
+    SHA256_WITH_RSA,
+    ca.subjectDer,
+    der.sequence(der.time(notBefore), der.time(notAfter)),
+    der.sequence(...rdns),
+    ca.subjectPublicKeyInfoDer,
+    der.contextConstructed(3, der.sequence(...extensions)),
+  );
+  const signature = sign("sha256", tbs, ca.signingKey);
+  const certDer = der.sequence(tbs, SHA256_WITH_RSA, der.bitString(signature));
+  return new GeneratedLeaf(certDer, ca.keyPem, sans);
+}
+
+class GeneratedLeaf implements Leaf {
+  readonly certPem: string;
+  #cert: x509.X509Certificate | null = null;
+
+  constructor(
+    readonly der: Uint8Array<ArrayBuffer>,
+    readonly keyPem: string,
+    readonly sans: SanName[],
+  ) {
+    this.certPem = pemEncode("CERTIFICATE", der);
+  }
+
+  get cert(): x509.X509Certificate {
+    return this.#cert ??= new x509.X509Certificate(this.der);
+  }
+}
+
+/** One RelativeDistinguishedName holding one attribute, the value a UTF8String. */
+function attribute(type: Uint8Array, value: string): Uint8Array<ArrayBuffer> {
+  return der.set(der.sequence(type, der.utf8String(value)));
+}
+
+function subjectAltNameExtension(
+  sans: readonly SanName[],
+  critical: boolean,
+): Uint8Array<ArrayBuffer> {
+  const names = sans.map((s) =>
+    s.type === "ip"
+      ? der.contextPrimitive(GENERAL_NAME_IP, ipAddressOctets(s.value))
+      : der.contextPrimitive(GENERAL_NAME_DNS, der.ia5Bytes(s.value))
+  );
+  const value = der.octetString(der.sequence(...names));
+  return critical
+    ? der.sequence(OID_SUBJECT_ALT_NAME, der.boolean(true), value)
+    : der.sequence(OID_SUBJECT_ALT_NAME, value);
+}
+
+/** One DistributionPoint with a fullName URI (RFC 5280 §4.2.1.13), non-critical. */
+function crlDistributionPointsExtension(uri: string): Uint8Array<ArrayBuffer> {
+  const generalName = der.contextPrimitive(GENERAL_NAME_URI, der.ia5Bytes(uri));
+  // distributionPoint [0] (a CHOICE, so explicit) → fullName [0] IMPLICIT GeneralNames
+  const point = der.sequence(der.contextConstructed(0, der.contextConstructed(0, generalName)));
+  return der.sequence(OID_CRL_DISTRIBUTION_POINTS, der.octetString(der.sequence(point)));
+}
+
+/** The 4 or 16 network-order octets of an IPv4 or IPv6 address; throws on anything else. */
+export function ipAddressOctets(text: string): Uint8Array<ArrayBuffer> {
+  const octets = text.includes(":") ? ipv6Octets(text) : ipv4Octets(text);
+  if (octets === null) throw new RangeError(`"${text}" is not an IPv4 or IPv6 address`);
+  return octets;
+}
+
+function ipv4Octets(text: string): Uint8Array<ArrayBuffer> | null {
+  const parts = text.split(".");
+  if (parts.length !== 4) return null;
+  const out = new Uint8Array(4);
+  for (const [i, part] of parts.entries()) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
+    out[i] = Number(part);
+  }
+  return out;
+}
+
+/** RFC 4291 §2.2 text: eight hex groups, one `::` for a run of zeros, a dotted IPv4 tail. */
+function ipv6Octets(text: string): Uint8Array<ArrayBuffer> | null {
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const head = ipv6Words(halves[0], halves.length === 1);
+  const tail = halves.length === 2 ? ipv6Words(halves[1], true) : [];
+  if (head === null || tail === null) return null;
+  const zeros = 8 - head.length - tail.length;
+  if (halves.length === 2 ? zeros < 1 : zeros !== 0) return null;
+  const words = [...head, ...new Array<number>(zeros).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  for (const [i, word] of words.entries()) {
+    out[2 * i] = word >> 8;
+    out[2 * i + 1] = word & 0xff;
+  }
+  return out;
+}
+
+/** The 16-bit words of colon-separated hex groups; a dotted IPv4 last group counts as two. */
+function ipv6Words(text: string, ipv4Last: boolean): number[] | null {
+  if (text === "") return [];
+  const groups = text.split(":");
+  const words: number[] = [];
+  for (const [i, group] of groups.entries()) {
+    if (ipv4Last && i === groups.length - 1 && group.includes(".")) {
+      const v4 = ipv4Octets(group);
+      if (v4 === null) return null;
+      words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+    } else if (/^[0-9a-fA-F]{1,4}$/.test(group)) {
+      words.push(parseInt(group, 16));
+    } else {
+      return null;
+    }
+  }
+  return words;
 }

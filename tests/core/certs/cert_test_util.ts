@@ -1,5 +1,6 @@
 /** Helpers shared by the certificate tests: the mitmproxy fixture, openssl, temp dirs. */
 
+import { join } from "node:path";
 import { CertificateAuthority } from "../../../core/certs/ca.ts";
 
 /** mitmproxy's own test CA (1024-bit RSA, expired 2016). Read in place, never copied. */
@@ -51,4 +52,18 @@ let shared: Promise<CertificateAuthority> | null = null;
 export function sharedCa(): Promise<CertificateAuthority> {
   shared ??= CertificateAuthority.create();
   return shared;
+}
+
+/** `openssl verify` of a leaf against a CA, both PEM. */
+export async function opensslVerify(caPem: string, leafPem: string, extra: string[] = []) {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(join(dir.path, "ca.pem"), caPem);
+  await Deno.writeTextFile(join(dir.path, "leaf.pem"), leafPem);
+  return await openssl([
+    "verify",
+    "-CAfile",
+    join(dir.path, "ca.pem"),
+    ...extra,
+    join(dir.path, "leaf.pem"),
+  ]);
 }

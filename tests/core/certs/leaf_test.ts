@@ -1,24 +1,19 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { CertificateAuthority } from "../../../core/certs/ca.ts";
 import { generateLeaf } from "../../../core/certs/leaf.ts";
+import { parsePem } from "../../../core/certs/pem.ts";
 import { x509 } from "../../../core/certs/x509.ts";
-import { FIXTURE_CONFDIR, openssl, opensslOk, sharedCa, tempDir } from "./cert_test_util.ts";
+import {
+  FIXTURE_CONFDIR,
+  opensslOk,
+  opensslVerify as verify,
+  sharedCa,
+  tempDir,
+} from "./cert_test_util.ts";
 
 const DAY = 24 * 3600 * 1000;
-
-async function verify(caPem: string, leafPem: string, extra: string[] = []) {
-  await using dir = await tempDir();
-  await Deno.writeTextFile(join(dir.path, "ca.pem"), caPem);
-  await Deno.writeTextFile(join(dir.path, "leaf.pem"), leafPem);
-  return await openssl([
-    "verify",
-    "-CAfile",
-    join(dir.path, "ca.pem"),
-    ...extra,
-    join(dir.path, "leaf.pem"),
-  ]);
-}
 
 Deno.test("leaf verifies with openssl and carries DNS, IDN and IP SANs", async () => {
   const ca = await sharedCa();
@@ -175,6 +170,17 @@ Deno.test("a CA without SKI: the leaf's AKI is computed from the CA key", async 
   const leaf = await generateLeaf(ca, { commonName: "n.test", sans: ["n.test"] });
   const aki = leaf.cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId ?? "";
   assert.match(aki, /^[0-9a-f]{40}$/);
+  // RFC 5280 §4.2.1.2 method 1: SHA-1 of the RSAPublicKey, as openssl extracts it
+  const rsaPublicKey = parsePem(
+    await opensslOk(
+      ["rsa", "-pubin", "-RSAPublicKey_out"],
+      await opensslOk(["x509", "-noout", "-pubkey"], caPem),
+    ),
+  );
+  assert.ok("blocks" in rsaPublicKey && rsaPublicKey.blocks[0].label === "RSA PUBLIC KEY");
+  assert.equal(aki, createHash("sha1").update(rsaPublicKey.blocks[0].der).digest("hex"));
   const r = await verify(caPem, leaf.certPem);
   assert.equal(r.code, 0, r.stderr);
 });
+
+// --- the hand-written DER, cross-checked by three independent parsers ---
