@@ -130,17 +130,20 @@ function parseLength(s: string): number {
   return n <= Number.MAX_SAFE_INTEGER ? n : -1;
 }
 
+const NO_TOKENS: ReadonlySet<string> = new Set<string>();
+
 /** Lowercased tokens of all Connection header fields. */
-export function connectionTokens(headers: HeaderFields): Set<string> {
-  const tokens = new Set<string>();
+export function connectionTokens(headers: HeaderFields): ReadonlySet<string> {
+  let tokens: Set<string> | null = null;
   for (let i = 0; i < headers.length; i++) {
     if (!nameIs(headers[i][0], "connection")) continue;
+    tokens ??= new Set<string>();
     for (const element of headers[i][1].split(",")) {
       const token = trimOws(element);
       if (token !== "") tokens.add(asciiLower(token));
     }
   }
-  return tokens;
+  return tokens ?? NO_TOKENS;
 }
 
 /** Whether the connection closes after this message: "Connection: close", or HTTP/1.0
