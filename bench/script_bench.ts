@@ -1,5 +1,6 @@
 /**
- * Script overhead: `deno run -A bench/script_bench.ts [--duration N] [--connections N]`.
+ * Script overhead: `deno run -A bench/script_bench.ts [--duration N] [--connections N]
+ * [--only mitmdeno,mitmdeno+script]`.
  *
  * requests/s (wrk, keep-alive, 100-byte responses from nginx) through:
  * - mitmdeno without a script,
@@ -9,13 +10,22 @@
  * Targets (issue 5): the sandboxed script costs at most 30 % of no-script throughput, and
  * mitmdeno with the script stays at least 5x mitmdump with its script.
  *
- * CPU per request counts the proxy and its children (the sandbox processes).
+ * CPU per request counts the proxy and its children (the sandbox processes); the children's
+ * part is shown too. The machine may be shared: compare CPU per request more than req/s.
  *
- * `--serve PORT [--script SPEC]` runs the proxy itself: the default addons plus the script
- * addon (which `mitmdeno dump` does not load yet).
+ * `--hooks` measures the hook path alone, without sockets: flows shaped like the benchmark's
+ * go through the request and response hooks of the sandboxed header script, 50 at a time,
+ * and the CPU of the proxy process and of the sandbox per request is printed (the best of
+ * five rounds; steadier than the wrk numbers on a busy machine).
+ *
+ * `--serve PORT [--script SPEC]` runs the proxy itself: the default addons (the script
+ * addon among them) without dump's printer.
  */
 import { defaultAddons } from "../addons/default_addons.ts";
 import { ScriptLoader } from "../addons/script/script.ts";
+import { Client, Server } from "../core/flow/connection.ts";
+import { Headers } from "../core/flow/headers.ts";
+import { HttpFlow, Request, Response } from "../core/flow/http.ts";
 import { Master } from "../core/master.ts";
 import { smokeCheck } from "./lib/curl.ts";
 import { type Listening, startOnFreePort } from "./lib/listeners.ts";
@@ -50,8 +60,8 @@ def response(flow):
 
 async function serve(port: number, script: string | null): Promise<void> {
   const master = new Master();
-  const loader = new ScriptLoader(master.addons);
-  master.addons.add(...defaultAddons(master.addons), loader);
+  master.addons.add(...defaultAddons(master.addons));
+  const loader = master.addons.get("script") as ScriptLoader;
   master.logger.subscribe((e) => {
     if (e.level === "error" || e.level === "warn") console.error(e.msg);
   });
@@ -73,23 +83,27 @@ interface Case {
   start(port: number): { cmd: string; args: string[] };
 }
 
-function treeTicks(pid: number): number {
-  let total = 0;
-  for (const p of [pid, ...descendants(pid)]) {
+/** CPU ticks of the proxy process and of its descendants (the sandbox processes). */
+function treeTicks(pid: number): { own: number; children: number } {
+  const ticks = (p: number) => {
     try {
-      total += cpuTicks(p);
+      return cpuTicks(p);
     } catch {
-      // Exited meanwhile.
+      return 0; // Exited meanwhile.
     }
-  }
-  return total;
+  };
+  let children = 0;
+  for (const p of descendants(pid)) children += ticks(p);
+  return { own: ticks(pid), children };
 }
 
 interface Row {
   name: string;
   rps: number | null;
   p99: number | null;
+  /** CPU per request: proxy and sandboxes together, and the sandboxes' part. */
   cpuUs: number | null;
+  childCpuUs: number | null;
   error: string | null;
 }
 
@@ -104,15 +118,32 @@ async function measure(c: Case, originPort: number, o: Options, dir: string): Pr
     await runWrk(target, { ...wrk, durationS: 2 });
     const before = treeTicks(proxy.pid);
     const r = await runWrk(target, wrk);
-    const ticks = treeTicks(proxy.pid) - before;
-    const cpuUs = (ticks * 1e6 / CLOCK_TICKS_PER_SECOND) / r.requests;
+    const after = treeTicks(proxy.pid);
+    const us = (ticks: number) => (ticks * 1e6 / CLOCK_TICKS_PER_SECOND) / r.requests;
+    const childCpuUs = us(after.children - before.children);
+    const cpuUs = us(after.own - before.own) + childCpuUs;
     console.log(
-      `[${c.name}] ${r.requestsPerSecond.toFixed(0)} req/s, ${cpuUs.toFixed(0)} us CPU/req`,
+      `[${c.name}] ${r.requestsPerSecond.toFixed(0)} req/s, ${cpuUs.toFixed(0)} us CPU/req ` +
+        `(${childCpuUs.toFixed(0)} in children)`,
     );
-    return { name: c.name, rps: r.requestsPerSecond, p99: r.latencyP99Ms, cpuUs, error: null };
+    return {
+      name: c.name,
+      rps: r.requestsPerSecond,
+      p99: r.latencyP99Ms,
+      cpuUs,
+      childCpuUs,
+      error: null,
+    };
   } catch (e) {
     console.error(`[${c.name}] FAILED: ${e instanceof Error ? e.message : e}`);
-    return { name: c.name, rps: null, p99: null, cpuUs: null, error: String(e) };
+    return {
+      name: c.name,
+      rps: null,
+      p99: null,
+      cpuUs: null,
+      childCpuUs: null,
+      error: String(e),
+    };
   } finally {
     if (proxy) await stopService(proxy.service);
   }
@@ -121,15 +152,18 @@ async function measure(c: Case, originPort: number, o: Options, dir: string): Pr
 interface Options {
   duration: number;
   connections: number;
+  /** Case names to run (all when empty). */
+  only: string[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { duration: 10, connections: 50 };
+  const o: Options = { duration: 10, connections: 50, only: [] };
   for (let i = 0; i < argv.length; i++) {
     const n = Number(argv[i + 1]);
     if (argv[i] === "--duration") o.duration = n, i++;
     else if (argv[i] === "--connections") o.connections = n, i++;
-    else throw new Error(`unknown argument ${argv[i]}`);
+    else if (argv[i] === "--only") o.only = argv[++i].split(",");
+    else throw new Error(`unknown argument ${argv[i]} (--duration N, --connections N, --only a,b)`);
   }
   return o;
 }
@@ -166,17 +200,23 @@ async function main(): Promise<void> {
   const origin = await startOrigin(false);
   const rows: Row[] = [];
   try {
-    for (const c of cases) rows.push(await measure(c, origin.port, o, dir));
+    for (const c of cases) {
+      if (o.only.length === 0 || o.only.includes(c.name)) {
+        rows.push(await measure(c, origin.port, o, dir));
+      }
+    }
   } finally {
     await stopService(origin.service);
     await cleanupAll();
   }
-  console.log("\ncase                       req/s   p99 ms  CPU us/req");
+  console.log("\ncase                       req/s   p99 ms  CPU us/req  (in children)");
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(25)} ${(r.rps?.toFixed(0) ?? "-").padStart(7)} ${
         (r.p99?.toFixed(2) ?? "-").padStart(8)
-      } ${(r.cpuUs?.toFixed(0) ?? "-").padStart(11)}`,
+      } ${(r.cpuUs?.toFixed(0) ?? "-").padStart(11)} ${
+        (r.childCpuUs?.toFixed(0) ?? "-").padStart(14)
+      }`,
     );
   }
   const rps = (name: string) => rows.find((r) => r.name === name)?.rps ?? null;
@@ -197,10 +237,89 @@ async function main(): Promise<void> {
   }
 }
 
+/** A flow like the ones the benchmark makes: wrk's request, nginx's 100-byte response. */
+function benchFlow(): HttpFlow {
+  const t = Date.now() / 1000;
+  const client = new Client({
+    peername: ["127.0.0.1", 40000],
+    sockname: ["127.0.0.1", 8080],
+    timestamp_start: t,
+  });
+  const server = new Server({ address: ["127.0.0.1", 8000], peername: ["127.0.0.1", 8000] });
+  const request = new Request({
+    host: "127.0.0.1",
+    port: 8000,
+    method: "GET",
+    scheme: "http",
+    authority: "",
+    path: "/",
+    http_version: "HTTP/1.1",
+    headers: new Headers([["Host", "127.0.0.1:8000"]]),
+    content: new Uint8Array(0),
+    trailers: null,
+    timestamp_start: t,
+    timestamp_end: t,
+  });
+  const flow = new HttpFlow(client, server, t, request, true);
+  flow.response = Response.make(200, "x".repeat(100), [
+    ["Server", "nginx"],
+    ["Date", new Date().toUTCString()],
+    ["Content-Type", "application/octet-stream"],
+    ["Content-Length", "100"],
+    ["Connection", "keep-alive"],
+  ]);
+  return flow;
+}
+
+async function hooksOnly(): Promise<void> {
+  const dir = await makeTempDir("mitmdeno-script-bench-");
+  await Deno.writeTextFile(`${dir}/header.ts`, HEADER_SCRIPT_TS);
+  const master = new Master();
+  const loader = new ScriptLoader(master.addons);
+  master.addons.add(loader);
+  master.options.update({ scripts: [`${dir}/header.ts`] });
+  await loader.whenLoaded();
+  const rounds = async (n: number) => {
+    let started = 0;
+    const one = async () => {
+      while (started++ < n) {
+        const flow = benchFlow();
+        const response = flow.response;
+        flow.response = null;
+        await master.addons.trigger("request", flow);
+        flow.response = response;
+        await master.addons.trigger("response", flow);
+        if (flow.response?.headers.get("x-bench") !== "1") throw new Error("script not applied");
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, one));
+  };
+  const N = 10_000;
+  await rounds(2_000);
+  let best = { proxy: Infinity, sandbox: Infinity };
+  for (let i = 0; i < 5; i++) {
+    const before = treeTicks(Deno.pid);
+    await rounds(N);
+    const after = treeTicks(Deno.pid);
+    const us = (ticks: number) => (ticks * 1e6 / CLOCK_TICKS_PER_SECOND) / N;
+    const proxy = us(after.own - before.own);
+    const sandbox = us(after.children - before.children);
+    if (proxy + sandbox < best.proxy + best.sandbox) best = { proxy, sandbox };
+  }
+  console.log(
+    `hook path, 2 hook calls per request: proxy ${best.proxy.toFixed(0)} us CPU/req, ` +
+      `sandbox ${best.sandbox.toFixed(0)} us CPU/req`,
+  );
+  await master.addons.trigger("done");
+  await Deno.remove(dir, { recursive: true });
+}
+
 if (Deno.args[0] === "--serve") {
   const port = Number(Deno.args[1]);
   const i = Deno.args.indexOf("--script");
   await serve(port, i >= 0 ? Deno.args[i + 1] : null);
+} else if (Deno.args[0] === "--hooks") {
+  await hooksOnly();
 } else {
   await main();
 }

@@ -2,10 +2,11 @@
  * Applies what a sandboxed hook returned to the live objects the proxy is working with.
  *
  * Rules, written once:
- * - A hook's reply carries only the top-level flow fields it changed (`request`, `marked`,
- *   ...). Each is rebuilt with the flow classes' `fromState` (which checks every field),
- *   plus the checks the wire needs (ports and status codes are integers in range, no
- *   CR/LF/NUL in header fields, the request line or the reason).
+ * - A hook's reply carries only the top-level flow fields it changed (`marked`, ...), and of
+ *   `request` and `response` only the keys that changed (`apply_message.ts`). Other fields
+ *   are rebuilt with the flow classes' `fromState` (which checks every field), plus the
+ *   checks the wire needs (ports and status codes are integers in range, no CR/LF/NUL in
+ *   header fields, the request line or the reason).
  * - Validate first, then change: any problem throws `StateError` before the live object is
  *   touched.
  * - Change in place: the proxy's layers hold the live request, response, message and
@@ -15,18 +16,18 @@
  * - The flow's id, connections and backup are never taken from a script; `flow.kill()`,
  *   `intercept()` and `resume()` are replayed through the live flow's own methods.
  */
-import { latin1Decode } from "../../codecs/bytes.ts";
 import { type Client, type Server } from "../../core/flow/connection.ts";
 import { Client as ClientClass, Server as ServerClass } from "../../core/flow/connection.ts";
 import { type Flow, FlowError, KILLED_MESSAGE, type ReplayKind } from "../../core/flow/flow.ts";
 import { flowFromState } from "../../core/flow/flow_state.ts";
 import type { Headers } from "../../core/flow/headers.ts";
-import { HttpFlow, Request, Response } from "../../core/flow/http.ts";
+import { HttpFlow, Response } from "../../core/flow/http.ts";
 import {
   asBool,
   asDict,
   asList,
   asStr,
+  FLOW_FORMAT_VERSION,
   orNull,
   type StateDict,
   StateError,
@@ -34,38 +35,18 @@ import {
 } from "../../core/flow/state.ts";
 import { TcpFlow, TcpMessage } from "../../core/flow/tcp.ts";
 import { WebSocketData } from "../../core/flow/websocket.ts";
+import {
+  checkInt,
+  checkText,
+  headerFields,
+  messageDelta,
+  REQUEST_KEYS,
+  RESPONSE_KEYS,
+} from "./apply_message.ts";
 import type { FlowRuntime } from "./protocol.ts";
 
-const BAD_CHARS = /[\r\n\0]/;
-
-function checkText(value: string, where: string): void {
-  if (BAD_CHARS.test(value)) throw new StateError(`${where}: contains CR, LF or NUL`);
-}
-
 function checkHeaders(headers: Headers | null, where: string): void {
-  if (headers === null) return;
-  for (const [i, [name, value]] of headers.fields.entries()) {
-    if (name === "" || /[\s:]/.test(name)) {
-      throw new StateError(`${where}[${i}]: invalid header name ${JSON.stringify(name)}`);
-    }
-    checkText(value, `${where}[${i}] (${name})`);
-  }
-}
-
-function checkInt(value: number, lo: number, hi: number, where: string): void {
-  if (!Number.isInteger(value) || value < lo || value > hi) {
-    throw new StateError(`${where}: expected an integer from ${lo} to ${hi}, got ${value}`);
-  }
-}
-
-function checkRequest(r: Request): void {
-  checkInt(r.port, 0, 65535, "request.port");
-  for (const [k, v] of Object.entries({ method: r.method, path: r.path, host: r.host })) {
-    checkText(v, `request.${k}`);
-  }
-  checkText(r.authority, "request.authority");
-  checkHeaders(r.headers, "request.headers");
-  checkHeaders(r.trailers, "request.trailers");
+  if (headers !== null) headerFields(headers.toState(), where);
 }
 
 function checkResponse(s: Response): void {
@@ -73,33 +54,6 @@ function checkResponse(s: Response): void {
   checkText(s.reason, "response.reason");
   checkHeaders(s.headers, "response.headers");
   checkHeaders(s.trailers, "response.trailers");
-}
-
-function copyRequest(dst: Request, src: Request, rawMethod: string): void {
-  dst.http_version = src.http_version;
-  dst.scheme = src.scheme;
-  // The host and port setters rewrite Host and authority; both are overwritten below.
-  dst.host = src.host;
-  dst.port = src.port;
-  dst.method = rawMethod;
-  dst.path = src.path;
-  dst.authority = src.authority;
-  dst.headers.fields = src.headers.fields;
-  dst.raw_content = src.raw_content;
-  dst.trailers = src.trailers;
-  dst.timestamp_start = src.timestamp_start;
-  dst.timestamp_end = src.timestamp_end;
-}
-
-function copyResponse(dst: Response, src: Response): void {
-  dst.http_version = src.http_version;
-  dst.status_code = src.status_code;
-  dst.reason = src.reason;
-  dst.headers.fields = src.headers.fields;
-  dst.raw_content = src.raw_content;
-  dst.trailers = src.trailers;
-  dst.timestamp_start = src.timestamp_start;
-  dst.timestamp_end = src.timestamp_end;
 }
 
 /** Overwrites list items in place (layers may hold the last message), then fixes the length. */
@@ -169,41 +123,36 @@ const IGNORED = new Set(["id", "client_conn", "server_conn", "backup", "timestam
 
 /**
  * Validates `delta` (the top-level flow fields a sandboxed hook changed; a whole state
- * works too) and applies it to `live`. `sent` is the state the hook was given. Throws
- * `StateError` without changing anything if a field is not valid.
+ * works too) and applies it to `live`. Throws `StateError` without changing anything if a
+ * field is not valid.
  */
-export function applyFlowState(
-  live: Flow,
-  sent: StateDict,
-  delta: StateValue,
-  rt: Partial<FlowRuntime>,
-): void {
+export function applyFlowState(live: Flow, delta: StateValue, rt: Partial<FlowRuntime>): void {
   const d = asDict(delta, "flow");
+  const fixed: StateDict = { version: FLOW_FORMAT_VERSION, type: live.type };
   for (const key of ["version", "type"]) {
-    if (key in d && d[key] !== sent[key]) {
-      throw new StateError(`flow ${key} changed from ${sent[key]} to ${String(d[key])}`);
+    if (key in d && d[key] !== fixed[key]) {
+      throw new StateError(`flow ${key} changed from ${fixed[key]} to ${String(d[key])}`);
     }
   }
   const common = commonDelta(d);
   if (live instanceof HttpFlow) {
-    const request = "request" in d ? Request.fromState(d.request) : null;
-    if (request !== null) checkRequest(request);
-    const response = "response" in d
-      ? (d.response === null ? null : Response.fromState(d.response))
-      : undefined;
-    if (response) checkResponse(response);
+    const request = "request" in d ? messageDelta(d.request, REQUEST_KEYS, "request") : null;
+    let response: Response | null | undefined = undefined;
+    let responseDelta: ((r: Response) => void) | null = null;
+    if ("response" in d) {
+      if (d.response === null) response = null;
+      else if (live.response === null) {
+        // A response the hook made: it comes whole.
+        response = Response.fromState(d.response);
+        checkResponse(response);
+      } else responseDelta = messageDelta(d.response, RESPONSE_KEYS, "response");
+    }
     const websocket = "websocket" in d
       ? (d.websocket === null ? null : WebSocketData.fromState(d.websocket))
       : undefined;
-    const rawMethod = request === null
-      ? ""
-      : latin1Decode(asDict(d.request, "request").method as Uint8Array);
-    if (request !== null) copyRequest(live.request, request, rawMethod);
-    if (response === null) live.response = null;
-    else if (response !== undefined) {
-      if (live.response === null) live.response = response;
-      else copyResponse(live.response, response);
-    }
+    request?.(live.request);
+    if (responseDelta !== null) responseDelta(live.response!);
+    else if (response !== undefined) live.response = response;
     if (websocket !== undefined) copyWebSocket(live, websocket);
     if (typeof rt.request_stream === "boolean") live.request.stream = rt.request_stream;
     if (live.response && typeof rt.response_stream === "boolean") {
@@ -218,7 +167,7 @@ export function applyFlowState(
     }
   } else {
     // Flow types without in-place rules yet: rebuild, keep the live connections.
-    const merged: StateDict = { ...sent };
+    const merged: StateDict = live.getState();
     for (const [k, v] of Object.entries(d)) if (!IGNORED.has(k)) merged[k] = v;
     const fresh = flowFromState(merged);
     const { client_conn, server_conn } = live;

@@ -98,6 +98,9 @@ export type WorkerMessage =
   | LogMessage
   | UncaughtMessage;
 
+/** What the worker tells the sandbox process's main thread when the channel closes. */
+export const EXIT_MESSAGE = "exit";
+
 export class ProtocolError extends Error {
   override name = "ProtocolError";
 }

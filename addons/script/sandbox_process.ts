@@ -6,19 +6,22 @@
  * - Start: the module graph is checked (`module_graph.ts`), the process is spawned with
  *   `--no-remote --cached-only`, a V8 heap limit, the script's grants and read access to
  *   its module files; `init` is sent and `ready` awaited for at most the load timeout.
- * - Calls carry ids and may overlap. Each has its own deadline; one missed deadline means
- *   the worker is stuck (an awaiting hook does not block others, a busy loop blocks all),
- *   so the process is SIGKILLed, every pending call is aborted (the flows go on unchanged)
- *   and `failed` is reported once.
+ * - Calls carry ids and may overlap. Each has its own deadline (`deadlines.ts`: one timer
+ *   for all); one missed deadline means the worker is stuck (an awaiting hook does not
+ *   block others, a busy loop blocks all), so the process is SIGKILLed, every pending call
+ *   is aborted (the flows go on unchanged) and `failed` is reported once.
+ * - Frames sent in one event loop turn leave in one pipe write (`setImmediate`); frames
+ *   from the worker are cut from the pipe as they come, several per read.
  * - Exiting on its own (a crash, the V8 heap limit) is also a failure; stderr's last lines
  *   say why. A protocol error (a frame we cannot read) kills the process the same way.
  * - `retire()` lets in-flight calls finish (hot reload), then closes stdin; `stop()` closes
  *   stdin at once. Either way the process is killed if it has not exited after a grace
  *   period, and `exited` resolves once it is gone and its pipes are drained.
  */
-import { concatBytes } from "../../codecs/bytes.ts";
+import { setImmediate } from "node:timers";
 import type { LogLevel } from "../../core/log.ts";
 import type { OptionValue } from "../../core/option_types.ts";
+import { Deadlines } from "./deadlines.ts";
 import { checkModuleGraph } from "./module_graph.ts";
 import {
   type ErrorInfo,
@@ -30,7 +33,9 @@ import {
 } from "./protocol.ts";
 import type { SandboxEnv } from "./sandbox_env.ts";
 import { processPermissionFlags, type ScriptSpec, workerPermissions } from "./script_spec.ts";
-import { decodeFrame, encodeFrame, FrameSplitter, WireError } from "./wire.ts";
+import { FrameSplitter, WireError } from "./wire.ts";
+import { decodeFrame } from "./wire_reader.ts";
+import { WireWriter } from "./wire_writer.ts";
 
 export interface SandboxEvents {
   log(level: LogLevel, msg: string): void;
@@ -62,8 +67,10 @@ interface Pending {
   readonly hook: string;
   readonly resolve: (m: ReplyMessage) => void;
   readonly reject: (e: Error) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
 }
+
+/** Writes the body of a call message (one value); `id` is the call's id. */
+export type CallWriter = (w: WireWriter, id: number) => void;
 
 const GRACE_MS = 2000;
 const STDERR_LINES = 40;
@@ -85,8 +92,10 @@ export class SandboxProcess {
   readonly #child: Deno.ChildProcess;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #pending = new Map<number, Pending>();
+  readonly #deadlines: Deadlines<number>;
   readonly #stderr: string[] = [];
-  #outbox: Uint8Array[] = [];
+  readonly #out = new WireWriter(16 * 1024);
+  #flushScheduled = false;
   #nextId = 0;
   #state: "starting" | "ready" | "retiring" | "dead" = "starting";
   #expectedExit = false;
@@ -97,6 +106,9 @@ export class SandboxProcess {
 
   private constructor(config: SandboxConfig, moduleFiles: readonly string[]) {
     this.#config = config;
+    this.#deadlines = new Deadlines(config.timeoutMs, (id) => {
+      this.#onTimeout(this.#pending.get(id)?.hook ?? "a call");
+    });
     const { env, script } = config;
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -135,7 +147,7 @@ export class SandboxProcess {
     const graph = await checkModuleGraph(script.absPath, env);
     if ("error" in graph) throw new ScriptLoadError(graph.error);
     const proc = new SandboxProcess(config, graph.files);
-    proc.#send({ t: "init", name: script.path, options: config.options });
+    proc.#send((w) => w.value({ t: "init", name: script.path, options: config.options }));
     const loadMs = config.timeoutMs + LOAD_EXTRA_MS;
     const timer = setTimeout(() => {
       proc.#ready.reject(
@@ -170,26 +182,24 @@ export class SandboxProcess {
     return this.#pending.size;
   }
 
-  /** Sends a message that expects a reply; rejects with `CallAborted` if none will come. */
-  call(message: Record<string, unknown>, hook: string): Promise<ReplyMessage> {
+  /** Sends a call; rejects with `CallAborted` if no reply will come. */
+  call(hook: string, write: CallWriter): Promise<ReplyMessage> {
     if (this.#state === "dead") return Promise.reject(new CallAborted("the sandbox is gone"));
     const id = ++this.#nextId;
-    const { promise, resolve, reject } = Promise.withResolvers<ReplyMessage>();
-    const timer = setTimeout(() => this.#onTimeout(hook), this.#config.timeoutMs);
-    this.#pending.set(id, { hook, resolve, reject, timer });
     try {
-      this.#send({ ...message, id });
+      this.#send((w) => write(w, id));
     } catch (e) {
-      clearTimeout(timer);
-      this.#pending.delete(id);
       return Promise.reject(e);
     }
+    const { promise, resolve, reject } = Promise.withResolvers<ReplyMessage>();
+    this.#pending.set(id, { hook, resolve, reject });
+    this.#deadlines.add(id);
     return promise;
   }
 
   /** Sends a message without a reply (option updates). */
   post(message: Record<string, unknown>): void {
-    if (this.#state !== "dead") this.#send(message);
+    if (this.#state !== "dead") this.#send((w) => w.value(message));
   }
 
   /** Stops taking calls; exits once the calls in flight are answered. */
@@ -220,23 +230,32 @@ export class SandboxProcess {
     }
   }
 
-  /** Queues a frame; frames queued in the same turn are written together. */
-  #send(message: unknown): void {
-    this.#outbox.push(encodeFrame(message));
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
+  /** Queues a frame (`write` writes its one value); a turn's frames leave together. */
+  #send(write: (w: WireWriter) => void): void {
+    const out = this.#out;
+    const start = out.beginFrame();
+    try {
+      write(out);
+    } catch (e) {
+      out.truncate(start);
+      throw e;
+    }
+    out.endFrame(start);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
   }
 
   #closeStdin(): void {
-    if (this.#outbox.length > 0) this.#flush();
+    this.#flush();
     this.#writer.close().catch(() => {});
   }
 
   #flush(): void {
-    if (this.#outbox.length === 0) return;
-    const frames = this.#outbox;
-    this.#outbox = [];
-    const bytes = frames.length === 1 ? frames[0] : concatBytes(frames);
-    this.#writer.write(bytes).catch(() => {
+    this.#flushScheduled = false;
+    if (this.#out.length === 0) return;
+    this.#writer.write(this.#out.take()).catch(() => {
       // The process is gone; its exit is handled in #onExit.
     });
   }
@@ -329,7 +348,7 @@ export class SandboxProcess {
         const p = this.#pending.get(message.id);
         if (p === undefined) return;
         this.#pending.delete(message.id);
-        clearTimeout(p.timer);
+        this.#deadlines.delete(message.id);
         p.resolve(message);
         this.#maybeFinishRetiring();
         return;
@@ -352,10 +371,8 @@ export class SandboxProcess {
     this.#state = "dead";
     if (this.#killTimer !== null) clearTimeout(this.#killTimer);
     const reason = this.#failure ?? this.#exitReason(status);
-    for (const p of this.#pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new CallAborted(reason));
-    }
+    this.#deadlines.clear();
+    for (const p of this.#pending.values()) p.reject(new CallAborted(reason));
     this.#pending.clear();
     if (wasStarting) {
       this.#ready.reject(new ScriptLoadError(reason));

@@ -25,6 +25,7 @@ import type { LogLevel } from "../../core/log.ts";
 import type { OptionTypeName, OptionValue } from "../../core/option_types.ts";
 import type { CommandArgType, CommandReturnType } from "../../core/command.ts";
 import { applyClientState, applyFlowState, applyServerState } from "./apply_state.ts";
+import { writeCall, writeCommand, writeFlowCall } from "./call_message.ts";
 import type { EntryContext, ScriptEntry } from "./script_entry.ts";
 import { SANDBOX_HOOKS } from "./hook_kinds.ts";
 import {
@@ -34,7 +35,7 @@ import {
   type ReadyMessage,
   type ReplyMessage,
 } from "./protocol.ts";
-import { CallAborted, formatError, SandboxProcess } from "./sandbox_process.ts";
+import { CallAborted, type CallWriter, formatError, SandboxProcess } from "./sandbox_process.ts";
 import { describeGrants, type ScriptSpec } from "./script_spec.ts";
 
 export const MAX_FAILURES = 3;
@@ -46,21 +47,6 @@ interface Version {
 }
 
 type Handler = (...args: never[]) => unknown;
-
-function flowRuntime(flow: Flow): FlowRuntime {
-  const http = flow as { request?: { stream?: boolean }; response?: { stream?: boolean } | null };
-  return {
-    live: flow.live,
-    request_stream: http.request?.stream === true,
-    response_stream: http.response?.stream === true,
-  };
-}
-
-function toWireArg(a: unknown): unknown {
-  if (a instanceof Flow) return a.getState();
-  if (Array.isArray(a)) return a.map(toWireArg);
-  return a;
-}
 
 export class SandboxedScript implements ScriptEntry {
   addon: Addon | null = null;
@@ -243,12 +229,12 @@ export class SandboxedScript implements ScriptEntry {
     }
   }
 
-  async #call(version: Version, hook: string, msg: Record<string, unknown>) {
+  async #call(version: Version, hook: string, write: CallWriter) {
     if (version.restart !== null) await version.restart;
     const proc = version.proc;
     if (proc === null || !proc.alive) return null;
     try {
-      const reply = await proc.call(msg, hook);
+      const reply = await proc.call(hook, write);
       this.#failures = 0;
       return reply;
     } catch (e) {
@@ -297,18 +283,21 @@ export class SandboxedScript implements ScriptEntry {
 
   #handler(version: Version, hook: string, kind: string): Handler {
     const call = (msg: Record<string, unknown>) =>
-      this.#call(version, hook, { t: "call", hook, ...msg });
+      this.#call(version, hook, (w, id) => writeCall(w, id, hook, msg));
     switch (kind) {
       case "flow":
         return async (flow: Flow) => {
-          const sent = flow.getState();
-          const reply = await call({ flow: sent, rt: flowRuntime(flow) });
+          const reply = await this.#call(
+            version,
+            hook,
+            (w, id) => writeFlowCall(w, id, hook, flow),
+          );
           if (reply === null) return;
           this.#report(hook, reply);
           if (reply.invalid !== null) return this.#rejected(hook, reply.invalid);
           if (!reply.changed) return;
           const rt = (reply.rt ?? {}) as Partial<FlowRuntime>;
-          this.#apply(hook, () => applyFlowState(flow, sent, reply.state as StateValue, rt));
+          this.#apply(hook, () => applyFlowState(flow, reply.state as StateValue, rt));
         };
       case "client":
         return async (client: Client) => {
@@ -356,11 +345,11 @@ export class SandboxedScript implements ScriptEntry {
   }
 
   async #command(version: Version, path: string, args: unknown[]): Promise<unknown> {
-    const reply = await this.#call(version, `command ${path}`, {
-      t: "command",
-      path,
-      args: args.map(toWireArg),
-    });
+    const reply = await this.#call(
+      version,
+      `command ${path}`,
+      (w, id) => writeCommand(w, id, path, args),
+    );
     if (reply === null) throw new Error(`Script ${this.spec.path} is not running`);
     if (reply.errors.length > 0) {
       throw new Error(`Script ${this.spec.path}: ${formatError(reply.errors[0])}`);

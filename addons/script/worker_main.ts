@@ -6,31 +6,33 @@
  * - Nothing runs before `init`: it brings the option values, so `ctx.options` works even
  *   in the script's top-level code. Then the script is imported and each addon's `load`
  *   runs with a loader that records options and commands; `ready` lists the hooks defined.
- * - A hook call rebuilds the flow from its state with the classes of `core/flow` (the same
- *   ones `mitmdeno` exports), runs every addon's handler in order (stopping once the flow
- *   is killed), and answers with the top-level fields that changed (none: nothing changed).
- * - Hook calls run concurrently: an awaiting hook delays only its own flow.
+ * - Hook calls (`worker_hooks.ts`) run concurrently: an awaiting hook delays only its own
+ *   flow. Frames come and go through `worker_channel.ts` (stdin and stdout, read and written
+ *   by this worker); when stdin ends the process is told to exit.
  * - Errors in handlers are collected and sent with the reply; uncaught errors outside a
  *   hook are reported too, and the worker keeps running.
  * - `console.*` goes to the proxy's log, not to stdout (which carries the channel).
  */
-import type { Client as ClientType } from "../../core/flow/connection.ts";
-import { Client, Server } from "../../core/flow/connection.ts";
-import { type Flow, KILLED_MESSAGE } from "../../core/flow/flow.ts";
-import { flowFromState } from "../../core/flow/flow_state.ts";
-import { HttpFlow } from "../../core/flow/http.ts";
-import { type StateDict, stateEquals, type StateValue } from "../../core/flow/state.ts";
 import { isOptionTypeName, type OptionValue } from "../../core/option_types.ts";
 import { CTX_KEY, formatLogArgs, optionsView, type ScriptContext } from "./ctx_key.ts";
+import { readFlow } from "./flow_reader.ts";
 import { INPROCESS_ONLY_HOOKS, SANDBOX_HOOKS } from "./hook_kinds.ts";
-import { type CommandDecl, type ErrorInfo, type OptionDecl, toErrorInfo } from "./protocol.ts";
-import { addonsFromModule, describeValue, type ScriptAddonObject } from "./script_exports.ts";
-import { concatBytes } from "../../codecs/bytes.ts";
-import { decodeFrame, encodeFrame, FrameSplitter, type WireValue } from "./wire.ts";
+import { type CommandDecl, EXIT_MESSAGE, type OptionDecl, toErrorInfo } from "./protocol.ts";
+import { addonsFromModule } from "./script_exports.ts";
+import type { WireValue } from "./wire.ts";
+import { WireReader } from "./wire_reader.ts";
+import {
+  callHook,
+  type Incoming,
+  type Reply,
+  runCommand,
+  type WorkerRuntime,
+  writeReply,
+} from "./worker_hooks.ts";
+import { WorkerChannel } from "./worker_channel.ts";
 
 interface WorkerScope {
-  postMessage(message: unknown, transfer: Transferable[]): void;
-  onmessage: ((e: MessageEvent<ArrayBuffer>) => void) | null;
+  postMessage(message: unknown): void;
   addEventListener(
     type: string,
     fn: (e: Event & { error?: unknown; reason?: unknown }) => void,
@@ -45,33 +47,45 @@ interface CommandSignatureInput {
   help?: string;
 }
 
-interface Runtime {
-  name: string;
-  addons: ScriptAddonObject[];
-  options: Record<string, OptionValue>;
-  commands: Map<string, { fn: Fn; decl: CommandDecl }>;
+interface Runtime extends WorkerRuntime {
   load: () => Promise<unknown>;
 }
 
 const scope = globalThis as unknown as WorkerScope;
 
-let outbox: Uint8Array<ArrayBuffer>[] = [];
+let channel: WorkerChannel | null = null;
 
-/** Queues a frame; frames queued in the same turn go out as one message (one write). */
 function send(message: unknown): void {
-  outbox.push(encodeFrame(message));
-  if (outbox.length === 1) queueMicrotask(flush);
-}
-
-function flush(): void {
-  const frames = outbox;
-  outbox = [];
-  const out = (frames.length === 1 ? frames[0] : concatBytes(frames)) as Uint8Array<ArrayBuffer>;
-  scope.postMessage(out.buffer, [out.buffer]);
+  channel?.send((w) => w.value(message));
 }
 
 function log(level: string, msg: string): void {
   send({ t: "log", level, msg });
+}
+
+/** Reads a frame; a flow in it is built at once, keeping the encoding of its fields. */
+function decodeIncoming(frame: Uint8Array): Incoming {
+  const r = WireReader.frame(frame);
+  const n = r.dict();
+  const m: Record<string, WireValue> = {};
+  let flow: Incoming["flow"] = null;
+  for (let i = 0; i < n; i++) {
+    const key = r.key();
+    if (key !== "flow") m[key] = r.value(1);
+    else {
+      const start = r.pos;
+      try {
+        flow = readFlow(r);
+      } catch (e) {
+        // A flow the sandbox cannot rebuild (a type it does not know): the call says so.
+        flow = { error: e };
+        r.seek(start);
+        r.skip();
+      }
+    }
+  }
+  r.finish();
+  return { m, flow };
 }
 
 /** Installs `ctx`, `console` and the error listeners, then waits for `init`. */
@@ -108,20 +122,25 @@ export function boot(load: () => Promise<unknown>): void {
     e.preventDefault();
     send({ t: "uncaught", error: toErrorInfo(e.reason) });
   });
-  const splitter = new FrameSplitter();
-  scope.onmessage = (e) => {
-    let messages: WireValue[];
-    try {
-      messages = splitter.push(new Uint8Array(e.data)).map(decodeFrame);
-    } catch (err) {
-      send({ t: "uncaught", error: toErrorInfo(err) });
-      return;
-    }
-    for (const m of messages) void handle(rt, m as Record<string, WireValue>);
-  };
+  channel = new WorkerChannel({
+    frame: (frame) => {
+      let msg: Incoming;
+      try {
+        msg = decodeIncoming(frame);
+      } catch (err) {
+        send({ t: "uncaught", error: toErrorInfo(err) });
+        return;
+      }
+      void handle(rt, msg);
+    },
+    badInput: (err) => send({ t: "uncaught", error: toErrorInfo(err) }),
+    closed: () => scope.postMessage(EXIT_MESSAGE),
+  });
+  void channel.run();
 }
 
-async function handle(rt: Runtime, m: Record<string, WireValue>): Promise<void> {
+async function handle(rt: Runtime, msg: Incoming): Promise<void> {
+  const { m } = msg;
   switch (m.t) {
     case "init":
       rt.name = String(m.name);
@@ -136,21 +155,21 @@ async function handle(rt: Runtime, m: Record<string, WireValue>): Promise<void> 
       Object.assign(rt.options, m.values);
       return;
     case "call":
-      reply(m.id, await call(rt, m));
+      reply(m.id, await callHook(rt, msg));
       return;
     case "command":
-      reply(m.id, await command(rt, m));
+      reply(m.id, await runCommand(rt, m));
       return;
   }
 }
 
 /** Sends a reply; if it cannot be encoded (a cycle, a BigInt), says so instead. */
-function reply(id: WireValue, message: unknown): void {
+function reply(id: WireValue, r: Reply): void {
   try {
-    send(message);
+    channel?.send((w) => writeReply(w, id, r));
   } catch (e) {
-    const why = `the result cannot be sent to the proxy: ${toErrorInfo(e).message}`;
-    send({ t: "reply", id, errors: [], changed: false, invalid: why });
+    const invalid = `the result cannot be sent to the proxy: ${toErrorInfo(e).message}`;
+    channel?.send((w) => writeReply(w, id, { errors: [], warnings: [], invalid }));
   }
 }
 
@@ -207,137 +226,4 @@ async function init(rt: Runtime): Promise<unknown> {
   }
   const commands = [...rt.commands.values()].map((c) => c.decl);
   return { t: "ready", hooks, options, commands, warnings };
-}
-
-interface RunResult {
-  errors: ErrorInfo[];
-  warnings: string[];
-}
-
-function isKilled(subject: unknown): boolean {
-  const error = (subject as { error?: { msg?: unknown } | null } | null)?.error;
-  return error?.msg === KILLED_MESSAGE;
-}
-
-/** Runs one hook on every addon in order, like the addon manager does. */
-async function runAddons(rt: Runtime, hook: string, args: unknown[]): Promise<RunResult> {
-  const result: RunResult = { errors: [], warnings: [] };
-  for (const [i, addon] of rt.addons.entries()) {
-    const fn = addon[hook];
-    if (typeof fn !== "function") continue;
-    try {
-      let value = fn.apply(addon, args);
-      if (typeof (value as PromiseLike<unknown> | null)?.then === "function") value = await value;
-      if (value !== undefined) {
-        result.warnings.push(
-          `${hook} returned ${describeValue(value)}; the return value is ignored ` +
-            `(hooks change the flow in place)`,
-        );
-      }
-    } catch (e) {
-      const info = toErrorInfo(e);
-      const where = rt.addons.length > 1 ? ` (addon ${i})` : "";
-      result.errors.push({ ...info, message: info.message + where });
-    }
-    if (isKilled(args[0])) break;
-  }
-  return result;
-}
-
-function flowRuntime(flow: Flow): Record<string, boolean> {
-  const http = flow instanceof HttpFlow ? flow : null;
-  return {
-    live: flow.live === true,
-    request_stream: http?.request?.stream === true,
-    response_stream: http?.response?.stream === true,
-  };
-}
-
-async function call(rt: Runtime, m: Record<string, WireValue>): Promise<unknown> {
-  const id = m.id;
-  const hook = String(m.hook);
-  const base = { t: "reply", id, errors: [] as ErrorInfo[], changed: false };
-  try {
-    switch (SANDBOX_HOOKS[hook]) {
-      case "flow":
-        return { ...base, ...(await flowCall(rt, hook, m)) };
-      case "client": {
-        const client = Client.fromState(m.client as StateValue);
-        const before = client.getState();
-        const r = await runAddons(rt, hook, [client]);
-        const after = client.getState();
-        return { ...base, ...r, changed: !stateEquals(before, after), state: after };
-      }
-      case "server": {
-        const data = {
-          server: Server.fromState(m.server as StateValue),
-          client: Client.fromState(m.client as StateValue) as ClientType,
-        };
-        const before = { server: data.server.getState(), client: data.client.getState() };
-        const r = await runAddons(rt, hook, [data]);
-        const after = { server: data.server.getState(), client: data.client.getState() };
-        return { ...base, ...r, changed: !stateEquals(before, after), state: after };
-      }
-      case "configure":
-        Object.assign(rt.options, m.values);
-        return { ...base, ...(await runAddons(rt, hook, [new Set(m.updated as string[])])) };
-      case "plain":
-        return { ...base, ...(await runAddons(rt, hook, [])) };
-      default:
-        return base;
-    }
-  } catch (e) {
-    // A handler left an object that cannot be serialised (e.g. `flow.response = "oops"`).
-    return { ...base, invalid: `${toErrorInfo(e).name}: ${toErrorInfo(e).message}` };
-  }
-}
-
-async function flowCall(rt: Runtime, hook: string, m: Record<string, WireValue>) {
-  const flow = flowFromState(m.flow as StateValue);
-  const given = (m.rt ?? {}) as Record<string, WireValue>;
-  flow.live = given.live === true;
-  if (flow instanceof HttpFlow) {
-    flow.request.stream = given.request_stream === true;
-    if (flow.response) flow.response.stream = given.response_stream === true;
-  }
-  // The state as received is what an unchanged flow serialises to again.
-  const before = m.flow as StateDict;
-  const rtBefore = flowRuntime(flow);
-  const r = await runAddons(rt, hook, [flow]);
-  const after: StateDict = flow.getState();
-  const rtAfter = flowRuntime(flow);
-  // Only the top-level fields that changed go back: less to encode here and to check there.
-  const delta: StateDict = {};
-  for (const key of Object.keys(after)) {
-    if (!stateEquals(before[key] ?? null, after[key])) delta[key] = after[key];
-  }
-  const changed = Object.keys(delta).length > 0 || !stateEquals(rtBefore, rtAfter);
-  return changed ? { ...r, changed, state: delta, rt: rtAfter } : r;
-}
-
-async function command(rt: Runtime, m: Record<string, WireValue>): Promise<unknown> {
-  const base = { t: "reply", id: m.id, errors: [] as ErrorInfo[], changed: false };
-  const cmd = rt.commands.get(String(m.path));
-  if (cmd === undefined) {
-    return { ...base, errors: [toErrorInfo(new Error(`no such command: ${m.path}`))] };
-  }
-  const given = Array.isArray(m.args) ? m.args : [];
-  const args = given.map((a, i) => {
-    const type = cmd.decl.args[i]?.type;
-    if (type === "flow") return flowFromState(a as StateValue);
-    if ((type === "flow[]" || type === "flows") && Array.isArray(a)) {
-      return a.map((s) => flowFromState(s as StateValue));
-    }
-    return a;
-  });
-  try {
-    let result = cmd.fn(...args);
-    if (typeof (result as PromiseLike<unknown> | null)?.then === "function") result = await result;
-    const wire = result === undefined ? null : result;
-    // Fail here, not in send(), if the result cannot cross the channel.
-    encodeFrame(wire);
-    return { ...base, result: wire };
-  } catch (e) {
-    return { ...base, errors: [toErrorInfo(e)] };
-  }
 }

@@ -24,7 +24,7 @@ Deno.test("apply: changes land in the live objects, connections and id stay", ()
     f.id = "forged";
     f.server_conn.address = ["evil", 1];
   });
-  applyFlowState(flow, flow.getState(), state, { request_stream: true });
+  applyFlowState(flow, state, { request_stream: true });
   strictEqual(flow.request, request);
   strictEqual(flow.response, response);
   strictEqual(flow.client_conn, client_conn);
@@ -41,12 +41,12 @@ Deno.test("apply: changes land in the live objects, connections and id stay", ()
 
 Deno.test("apply: a new response is attached; kill and intercept replay", () => {
   const flow = tflow({ live: true });
-  applyFlowState(flow, flow.getState(), edited(flow, (f) => (f.response = Response.make(204))), {});
+  applyFlowState(flow, edited(flow, (f) => (f.response = Response.make(204))), {});
   strictEqual(flow.response?.status_code, 204);
   const waiting = tflow({ live: true });
-  applyFlowState(waiting, waiting.getState(), edited(waiting, (f) => f.intercept()), {});
+  applyFlowState(waiting, edited(waiting, (f) => f.intercept()), {});
   strictEqual(waiting.intercepted, true);
-  applyFlowState(waiting, waiting.getState(), edited(waiting, (f) => f.kill()), {});
+  applyFlowState(waiting, edited(waiting, (f) => f.kill()), {});
   strictEqual(waiting.error?.msg, "Connection killed.");
   strictEqual(waiting.live, false);
   strictEqual(waiting.intercepted, false);
@@ -55,7 +55,7 @@ Deno.test("apply: a new response is attached; kill and intercept replay", () => 
 Deno.test("apply: only the fields in the delta change", () => {
   const flow = tflow({ resp: true, live: true });
   const sent = flow.getState();
-  applyFlowState(flow, sent, { marked: ":x:", id: "forged", client_conn: null }, {});
+  applyFlowState(flow, { marked: ":x:", id: "forged", client_conn: null }, {});
   strictEqual(flow.marked, ":x:");
   strictEqual(flow.response?.status_code, 200);
   strictEqual(flow.id, sent.id);
@@ -72,14 +72,14 @@ Deno.test("apply: invalid states throw StateError and change nothing", () => {
   for (const edit of bad) {
     const flow = tflow({ live: true });
     const before = flow.getState();
-    throws(() => applyFlowState(flow, before, edited(flow, edit), {}), StateError);
+    throws(() => applyFlowState(flow, edited(flow, edit), {}), StateError);
     deepStrictEqual(flow.getState(), before);
   }
   const flow = tflow({ live: true });
   const before = flow.getState();
   const garbage = [null, 42, "flow", [], { request: 5 }, { marked: 1 }, ttcpflow().getState()];
   for (const g of garbage) {
-    throws(() => applyFlowState(flow, before, g as never, {}), StateError);
+    throws(() => applyFlowState(flow, g as never, {}), StateError);
   }
   deepStrictEqual(flow.getState(), before);
 });
@@ -90,7 +90,7 @@ Deno.test("apply: TCP messages are changed in place", () => {
   const sent = flow.getState();
   const messages = [...(sent.messages as [boolean, Uint8Array, number][])];
   messages[1] = [false, new TextEncoder().encode("changed"), 1];
-  applyFlowState(flow, sent, { messages }, {});
+  applyFlowState(flow, { messages }, {});
   strictEqual(flow.messages[1], last);
   strictEqual(new TextDecoder().decode(last.content), "changed");
 });
