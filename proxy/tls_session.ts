@@ -97,6 +97,35 @@ function peerChain(leaf: tls.DetailedPeerCertificate): string[] {
   return chain;
 }
 
+/** What the fast path uses of Deno 2.9.6's node:tls TLSWrap handle (`TLSSocket._handle`). */
+interface NativeTlsHandle {
+  readBuffer(chunk: Uint8Array): void;
+  writeBuffer(request: WriteRequest, data: Uint8Array): number;
+  encOut: (data: ArrayBuffer) => void;
+}
+
+/** The engine encrypts and hands the records to `encOut` at once; nothing waits for this. */
+interface WriteRequest {
+  oncomplete(status: number): void;
+}
+const WRITE_REQUEST: WriteRequest = { oncomplete() {} };
+
+/**
+ * After the handshake, ciphertext goes straight between the socket and Deno's TLS engine, and
+ * plaintext straight into it, instead of through node's stream machinery (a Duplex and a
+ * Writable per chunk: ~10-15 % of the CPU of a keep-alive HTTPS request, measured). Null —
+ * the streams stay in use — when the handle does not look like Deno 2.9.6's.
+ */
+function directEngine(socket: tls.TLSSocket, sink: RawSink): NativeTlsHandle | null {
+  const handle = (socket as unknown as { _handle?: Partial<NativeTlsHandle> })._handle;
+  if (
+    handle === undefined || typeof handle.readBuffer !== "function" ||
+    typeof handle.writeBuffer !== "function" || typeof handle.encOut !== "function"
+  ) return null;
+  handle.encOut = (data: ArrayBuffer) => sink.write(new Uint8Array(data));
+  return handle as NativeTlsHandle;
+}
+
 export class TlsSession {
   readonly handshake: Promise<TlsHandshakeResult>;
   readonly #raw: Duplex;
@@ -105,6 +134,8 @@ export class TlsSession {
   #established = false;
   readonly #callbacks: TlsSessionCallbacks;
   readonly #settle: (result: TlsHandshakeResult) => void;
+  /** The engine's native handle, once established (see `directEngine`). */
+  #engine: NativeTlsHandle | null = null;
 
   constructor(readonly sink: RawSink, settings: TlsSettings, callbacks: TlsSessionCallbacks) {
     this.#raw = new Duplex({
@@ -144,6 +175,7 @@ export class TlsSession {
         }
       }
       this.#established = true;
+      this.#engine = directEngine(socket, sink);
       const cipher = socket.getCipher();
       settle({
         ok: true,
@@ -210,7 +242,9 @@ export class TlsSession {
 
   /** Raw bytes from the socket. */
   feed(data: Uint8Array): void {
-    if (!this.#ended) this.#raw.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (this.#ended) return;
+    if (this.#engine !== null) this.#engine.readBuffer(data);
+    else this.#raw.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
   /** The socket reached EOF. */
@@ -219,9 +253,13 @@ export class TlsSession {
   }
 
   write(plaintext: Uint8Array): void {
-    if (!this.#ended) {
-      this.#socket.write(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength));
+    if (this.#ended) return;
+    const engine = this.#engine;
+    if (engine !== null && this.#socket.writableLength === 0) {
+      const status = engine.writeBuffer(WRITE_REQUEST, plaintext);
+      if (status === 0) return;
     }
+    this.#socket.write(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength));
   }
 
   /** Sends close_notify and shuts the write side. */
