@@ -97,33 +97,25 @@ function peerChain(leaf: tls.DetailedPeerCertificate): string[] {
   return chain;
 }
 
-/** What the fast path uses of Deno 2.9.6's node:tls TLSWrap handle (`TLSSocket._handle`). */
-interface NativeTlsHandle {
-  readBuffer(chunk: Uint8Array): void;
-  writeBuffer(request: WriteRequest, data: Uint8Array): number;
-  encOut: (data: ArrayBuffer) => void;
+/**
+ * What the fast path uses of Deno 2.9.6's node:tls internals: `TLSSocket._handle._parent`,
+ * the JS stream handle that feeds the TLS engine ciphertext.
+ */
+interface EngineHandle {
+  _parent: { readBuffer(chunk: Uint8Array): void };
 }
-
-/** The engine encrypts and hands the records to `encOut` at once; nothing waits for this. */
-interface WriteRequest {
-  oncomplete(status: number): void;
-}
-const WRITE_REQUEST: WriteRequest = { oncomplete() {} };
 
 /**
- * After the handshake, ciphertext goes straight between the socket and Deno's TLS engine, and
- * plaintext straight into it, instead of through node's stream machinery (a Duplex and a
- * Writable per chunk: ~10-15 % of the CPU of a keep-alive HTTPS request, measured). Null —
- * the streams stay in use — when the handle does not look like Deno 2.9.6's.
+ * After the handshake, ciphertext read from the socket goes straight into Deno's TLS engine,
+ * and the engine's output straight to the socket, skipping node's Readable and Writable
+ * machinery of the Duplex in between. (Plaintext writes keep going through `TLSSocket.write`:
+ * calling the engine's `writeBuffer` directly stalled large HTTP/2 uploads.) Null — the
+ * streams stay in use — when the internals do not look like Deno 2.9.6's.
  */
-function directEngine(socket: tls.TLSSocket, sink: RawSink): NativeTlsHandle | null {
-  const handle = (socket as unknown as { _handle?: Partial<NativeTlsHandle> })._handle;
-  if (
-    handle === undefined || typeof handle.readBuffer !== "function" ||
-    typeof handle.writeBuffer !== "function" || typeof handle.encOut !== "function"
-  ) return null;
-  handle.encOut = (data: ArrayBuffer) => sink.write(new Uint8Array(data));
-  return handle as NativeTlsHandle;
+function engineHandle(socket: tls.TLSSocket): EngineHandle | null {
+  const handle = (socket as unknown as { _handle?: Partial<EngineHandle> })._handle;
+  if (typeof handle?._parent?.readBuffer !== "function") return null;
+  return handle as EngineHandle;
 }
 
 export class TlsSession {
@@ -134,8 +126,8 @@ export class TlsSession {
   #established = false;
   readonly #callbacks: TlsSessionCallbacks;
   readonly #settle: (result: TlsHandshakeResult) => void;
-  /** The engine's native handle, once established (see `directEngine`). */
-  #engine: NativeTlsHandle | null = null;
+  /** The engine's handle once established, when the fast path applies (`engineHandle`). */
+  #engine: EngineHandle | null = null;
 
   constructor(readonly sink: RawSink, settings: TlsSettings, callbacks: TlsSessionCallbacks) {
     this.#raw = new Duplex({
@@ -175,7 +167,8 @@ export class TlsSession {
         }
       }
       this.#established = true;
-      this.#engine = directEngine(socket, sink);
+      this.#engine = engineHandle(socket);
+      if (this.#engine !== null) this.#bypassRawWritable();
       const cipher = socket.getCipher();
       settle({
         ok: true,
@@ -240,10 +233,27 @@ export class TlsSession {
     else this.#settle({ ok: false, error: error ?? "connection closed during the TLS handshake" });
   }
 
+  /** Whether ciphertext bypasses the node streams (`engineHandle`); false before the handshake. */
+  get directIo(): boolean {
+    return this.#engine !== null;
+  }
+
+  /** Ciphertext from the engine goes to the sink without the Duplex's Writable state. */
+  #bypassRawWritable(): void {
+    const sink = this.sink;
+    const write = (chunk: Uint8Array, ...rest: unknown[]): boolean => {
+      if (!this.#destroyed) sink.write(chunk.slice());
+      const done = rest[rest.length - 1];
+      if (typeof done === "function") queueMicrotask(() => done(null));
+      return true;
+    };
+    this.#raw.write = write as Duplex["write"];
+  }
+
   /** Raw bytes from the socket. */
   feed(data: Uint8Array): void {
     if (this.#ended) return;
-    if (this.#engine !== null) this.#engine.readBuffer(data);
+    if (this.#engine !== null) this.#engine._parent.readBuffer(data);
     else this.#raw.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
@@ -253,13 +263,9 @@ export class TlsSession {
   }
 
   write(plaintext: Uint8Array): void {
-    if (this.#ended) return;
-    const engine = this.#engine;
-    if (engine !== null && this.#socket.writableLength === 0) {
-      const status = engine.writeBuffer(WRITE_REQUEST, plaintext);
-      if (status === 0) return;
+    if (!this.#ended) {
+      this.#socket.write(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength));
     }
-    this.#socket.write(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength));
   }
 
   /** Sends close_notify and shuts the write side. */

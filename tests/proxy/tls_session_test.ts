@@ -87,6 +87,38 @@ Deno.test("tls session: handshake with ALPN, verification, plaintext both ways",
   clientSession.destroy();
 });
 
+Deno.test("tls session: after the handshake, I/O bypasses node streams; 3 MiB both ways intact, then close_notify", async () => {
+  const { server, client } = await settings(true, null, []);
+  const { serverSession, clientSession, received, ended } = pair(server, client);
+  strictEqual(serverSession.directIo, false);
+  const [s, c] = await Promise.all([serverSession.handshake, clientSession.handshake]);
+  strictEqual(s.ok && c.ok, true);
+  // Deno 2.9.6's internals: if this fails after a Deno upgrade, the fast path fell back.
+  strictEqual(serverSession.directIo, true);
+  strictEqual(clientSession.directIo, true);
+  const up = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7 + (i >> 10)) & 0xff);
+  const down = up.map((b) => b ^ 0x5a);
+  for (let at = 0; at < up.length; at += 100_000) {
+    clientSession.write(up.subarray(at, at + 100_000));
+    serverSession.write(down.subarray(at, at + 100_000));
+  }
+  const size = (chunks: Uint8Array[]) => chunks.reduce((n, c) => n + c.length, 0);
+  for (
+    let i = 0;
+    i < 200 && (size(received.server) < up.length || size(received.client) < down.length);
+    i++
+  ) {
+    await tick();
+  }
+  deepStrictEqual(concatBytes(received.server), up);
+  deepStrictEqual(concatBytes(received.client), down);
+  clientSession.end();
+  for (let i = 0; i < 50 && ended.server === undefined; i++) await tick();
+  strictEqual(ended.server, null);
+  serverSession.destroy();
+  clientSession.destroy();
+});
+
 Deno.test("tls session: an untrusted certificate fails cleanly on both sides (no crash)", async () => {
   const { server, client } = await settings(true, null, []);
   const { serverSession, clientSession } = pair(server, { ...client, caPem: undefined });
