@@ -7,6 +7,7 @@
  *   only set a header). Each key is converted and checked by its entry in `REQUEST_KEYS` or
  *   `RESPONSE_KEYS`: integers in range, no CR/LF/NUL in the request line, the reason or a
  *   header field, header names without spaces or colons. An unknown key is an error.
+ *   Header fields come as bytes, or as the latin1 strings `reply_reader.ts` makes of them.
  * - Validate first, then change: `messageDelta` throws `StateError` before returning the
  *   function that changes the live message, so a bad delta changes nothing.
  * - The `host` and `port` setters rewrite the Host header and the authority; whatever the
@@ -53,17 +54,30 @@ function latin1(v: StateValue | undefined, where: string): string {
 
 const latin1Text = (v: StateValue | undefined, where: string) => checkText(latin1(v, where), where);
 
-/** A header list state (`[[name, value], ...]` as bytes), checked. */
+const NOT_LATIN1 = /[^\0-\xff]/;
+
+/** A header name or value: bytes, or a string that `reply_reader.ts` decoded already. */
+function headerText(v: StateValue | undefined, where: string): string {
+  if (typeof v !== "string") return latin1(v, where);
+  if (NOT_LATIN1.test(v)) throw new StateError(`${where}: not a latin1 string`);
+  return v;
+}
+
+/** A header list state (`[[name, value], ...]` as bytes or latin1 strings), checked. */
 export function headerFields(v: StateValue | undefined, where: string): [string, string][] {
-  return asList(v, where).map((f, i) => {
-    const pair = asList(f, `${where}[${i}]`);
+  const list = asList(v, where);
+  const out: [string, string][] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const pair = asList(list[i], `${where}[${i}]`);
     if (pair.length !== 2) throw new StateError(`${where}[${i}]: expected [name, value]`);
-    const name = latin1(pair[0], `${where}[${i}][0]`);
+    const name = headerText(pair[0], `${where}[${i}][0]`);
     if (name === "" || BAD_NAME.test(name)) {
       throw new StateError(`${where}[${i}]: invalid header name ${JSON.stringify(name)}`);
     }
-    return [name, checkText(latin1(pair[1], `${where}[${i}][1]`), `${where}[${i}] (${name})`)];
-  });
+    const value = headerText(pair[1], `${where}[${i}][1]`);
+    out[i] = [name, checkText(value, `${where}[${i}] (${name})`)];
+  }
+  return out;
 }
 
 type Setter<M> = (m: M) => void;

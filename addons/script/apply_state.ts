@@ -11,8 +11,8 @@
  *   touched.
  * - Change in place: the proxy's layers hold the live request, response, message and
  *   connection objects, so their fields are overwritten rather than the objects replaced.
- *   A response the hook created (`flow.response = Response.make(...)`) is new and is
- *   attached as is.
+ *   A response the hook created (`flow.response = Response.make(...)`) is new: it comes
+ *   whole, is checked like a delta and attached as is.
  * - The flow's id, connections and backup are never taken from a script; `flow.kill()`,
  *   `intercept()` and `resume()` are replayed through the live flow's own methods.
  */
@@ -20,7 +20,6 @@ import { type Client, type Server } from "../../core/flow/connection.ts";
 import { Client as ClientClass, Server as ServerClass } from "../../core/flow/connection.ts";
 import { type Flow, FlowError, KILLED_MESSAGE, type ReplayKind } from "../../core/flow/flow.ts";
 import { flowFromState } from "../../core/flow/flow_state.ts";
-import type { Headers } from "../../core/flow/headers.ts";
 import { HttpFlow, Response } from "../../core/flow/http.ts";
 import {
   asBool,
@@ -35,25 +34,32 @@ import {
 } from "../../core/flow/state.ts";
 import { TcpFlow, TcpMessage } from "../../core/flow/tcp.ts";
 import { WebSocketData } from "../../core/flow/websocket.ts";
-import {
-  checkInt,
-  checkText,
-  headerFields,
-  messageDelta,
-  REQUEST_KEYS,
-  RESPONSE_KEYS,
-} from "./apply_message.ts";
+import { checkInt, checkText, messageDelta, REQUEST_KEYS, RESPONSE_KEYS } from "./apply_message.ts";
 import type { FlowRuntime } from "./protocol.ts";
 
-function checkHeaders(headers: Headers | null, where: string): void {
-  if (headers !== null) headerFields(headers.toState(), where);
-}
+/** Keys a response the hook made must have (`trailers` may be left out). */
+const WHOLE_RESPONSE = ["http_version", "headers", "content", "timestamp_start"]
+  .concat(["timestamp_end", "status_code", "reason"]);
 
-function checkResponse(s: Response): void {
-  checkInt(s.status_code, 100, 999, "response.status_code");
-  checkText(s.reason, "response.reason");
-  checkHeaders(s.headers, "response.headers");
-  checkHeaders(s.trailers, "response.trailers");
+/** A response the hook made: it comes whole, checked by the rules of a response delta. */
+function newResponse(state: StateValue): Response {
+  const d = asDict(state, "response");
+  for (const key of WHOLE_RESPONSE) {
+    if (!(key in d)) throw new StateError(`response.${key}: missing`);
+  }
+  const fill = messageDelta(d, RESPONSE_KEYS, "response");
+  const response = new Response({
+    http_version: "HTTP/1.1",
+    status_code: 200,
+    reason: "",
+    headers: [],
+    content: null,
+    trailers: null,
+    timestamp_start: 0,
+    timestamp_end: null,
+  });
+  fill(response);
+  return response;
 }
 
 /** Overwrites list items in place (layers may hold the last message), then fixes the length. */
@@ -141,11 +147,8 @@ export function applyFlowState(live: Flow, delta: StateValue, rt: Partial<FlowRu
     let responseDelta: ((r: Response) => void) | null = null;
     if ("response" in d) {
       if (d.response === null) response = null;
-      else if (live.response === null) {
-        // A response the hook made: it comes whole.
-        response = Response.fromState(d.response);
-        checkResponse(response);
-      } else responseDelta = messageDelta(d.response, RESPONSE_KEYS, "response");
+      else if (live.response === null) response = newResponse(d.response);
+      else responseDelta = messageDelta(d.response, RESPONSE_KEYS, "response");
     }
     const websocket = "websocket" in d
       ? (d.websocket === null ? null : WebSocketData.fromState(d.websocket))

@@ -2,27 +2,29 @@
  * What a sandboxed hook changed, found by comparing encodings (worker side).
  *
  * Rules, written once:
- * - While a call's flow is read, the encoding of each top-level field is kept, and for
- *   `request` and `response` the encoding of each of their keys (`FlowSpans`). The wire
- *   encoding is canonical, so after the hook each field is written the same way again
- *   (`flow_writer.ts`) and a field whose bytes are equal did not change.
- * - The reply carries only the fields whose bytes differ, already encoded: a field whole,
- *   `request`/`response` as a dict of their changed keys (`{request: {headers}}`), or whole
- *   when it was null before.
+ * - While a call's flow is read, the encoding of each field is kept: slots for an HTTP flow
+ *   (`FieldBytes`), and for any other flow `MapSpans` (each top-level field, and each key of
+ *   `request` and `response`). The wire encoding is canonical, so after the hook each field
+ *   is written the same way again and a field whose bytes are equal did not change.
+ * - The delta is one encoded dict of the fields whose bytes differ (`flow_diff.ts`): a
+ *   field whole, `request`/`response` as a dict of their changed keys (`{request:
+ *   {headers}}`), or whole when it was null before. It is copied once, whatever its size.
  * - Fields the proxy never takes from a script (`NOT_APPLIED`: the id, the connections,
  *   the backup, ...) are not compared at all.
- * - A hook that changed nothing makes an empty delta; the flow goes back unchanged.
+ * - A hook that changed nothing makes no delta; the flow goes back unchanged.
  */
 import type { Flow } from "../../core/flow/flow.ts";
-import type { HttpFlow } from "../../core/flow/http.ts";
 import type { StateDict } from "../../core/flow/state.ts";
+import { writeFlowDiff } from "./flow_diff.ts";
 import {
-  type Field,
-  HTTP_FLOW_FIELDS,
-  REQUEST_FIELDS,
-  RESPONSE_FIELDS,
-  writesDirectly,
-} from "./flow_writer.ts";
+  FieldBytes,
+  REQUEST_BASE,
+  REQUEST_SLOT,
+  RESPONSE_BASE,
+  RESPONSE_SLOT,
+  TOP_SLOT,
+} from "./flow_slots.ts";
+import { writesDirectly } from "./flow_writer.ts";
 import { T_DICT, type WireValue } from "./wire.ts";
 import type { WireReader } from "./wire_reader.ts";
 import type { WireWriter } from "./wire_writer.ts";
@@ -40,15 +42,23 @@ export const NOT_APPLIED: ReadonlySet<string> = new Set([
   "timestamp_created",
 ]);
 
+/** The slots of `NOT_APPLIED`. */
+export const NOT_APPLIED_SLOTS: ReadonlySet<number> = new Set(
+  [...NOT_APPLIED].map((k) => TOP_SLOT.get(k)!),
+);
+
 /** The encoding of each top-level field of a flow state, and of each key of `SPLIT` fields. */
-export interface FlowSpans {
+export interface MapSpans {
   readonly top: Map<string, Uint8Array>;
   readonly sub: Map<string, Map<string, Uint8Array>>;
 }
 
+/** What a flow was when the hook got it. */
+export type FlowSpans = FieldBytes | MapSpans;
+
 /** Reads any flow state dict as a state object, keeping the encoding of its fields. */
-export function readFlowWithSpans(r: WireReader): { state: WireValue; spans: FlowSpans } {
-  const spans: FlowSpans = { top: new Map(), sub: new Map() };
+export function readFlowWithSpans(r: WireReader): { state: WireValue; spans: MapSpans } {
+  const spans: MapSpans = { top: new Map(), sub: new Map() };
   const state: Record<string, WireValue> = {};
   const n = r.dict();
   for (let i = 0; i < n; i++) {
@@ -74,118 +84,115 @@ export function readFlowWithSpans(r: WireReader): { state: WireValue; spans: Flo
   return { state, spans };
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Slots as `MapSpans`, for a flow read as HTTP that cannot be written directly any more. */
+function toMapSpans(slots: FieldBytes): MapSpans {
+  const spans: MapSpans = { top: new Map(), sub: new Map() };
+  for (const [key, slot] of TOP_SLOT) {
+    const view = slots.view(slot);
+    if (view !== undefined) spans.top.set(key, view);
+  }
+  const subs: [string, ReadonlyMap<string, number>, number][] = [
+    ["request", REQUEST_SLOT, REQUEST_BASE],
+    ["response", RESPONSE_SLOT, RESPONSE_BASE],
+  ];
+  for (const [key, slotOf, base] of subs) {
+    if (!slots.has(base)) continue;
+    const sub = new Map<string, Uint8Array>();
+    for (const [k, slot] of slotOf) sub.set(k, slots.view(slot)!);
+    spans.sub.set(key, sub);
+  }
+  return spans;
 }
 
 function isDict(v: unknown): v is StateDict {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-/** One changed field: its encoding, or (for a `SPLIT` field) its changed keys' encodings. */
-export type DeltaField = [key: string, value: Uint8Array | [string, Uint8Array][]];
-
-/** Writes fields as they are now and keeps those whose bytes differ from the spans. */
-class Comparison {
-  readonly delta: DeltaField[] = [];
-  readonly #spans: FlowSpans;
-  readonly #scratch: WireWriter;
-
-  constructor(spans: FlowSpans, scratch: WireWriter) {
-    this.#spans = spans;
-    this.#scratch = scratch;
-  }
-
-  /** The field's bytes now if they differ from `was`, else null. */
-  #changed<T>(was: Uint8Array | undefined, write: Field<T>[1], o: T): Uint8Array | null {
-    const scratch = this.#scratch;
-    scratch.truncate(0);
-    write(scratch, o);
-    const now = scratch.view();
-    return was !== undefined && equalBytes(was, now) ? null : now.slice();
-  }
-
-  field<T>(key: string, write: Field<T>[1], o: T): void {
-    const now = this.#changed(this.#spans.top.get(key), write, o);
-    if (now !== null) this.delta.push([key, now]);
-  }
-
-  /** Compares a `SPLIT` field key by key; false if it cannot be (it was null, or its keys
-   * differ), so that it is compared whole. */
-  split<T>(key: string, fields: readonly Field<T>[], o: T): boolean {
-    const given = this.#spans.sub.get(key);
-    if (given === undefined || given.size !== fields.length) return false;
-    const changed: [string, Uint8Array][] = [];
-    for (const [k, write] of fields) {
-      if (!given.has(k)) return false;
-      const now = this.#changed(given.get(k), write, o);
-      if (now !== null) changed.push([k, now]);
-    }
-    if (changed.length > 0) this.delta.push([key, changed]);
-    return true;
-  }
+function sameBytes(a: Uint8Array | undefined, w: WireWriter, start: number): boolean {
+  const b = w.buffer;
+  if (a === undefined || a.length !== w.length - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
 }
 
-const writeValue = (w: WireWriter, v: unknown) => w.value(v);
-
-function compareDirectly(flow: HttpFlow, c: Comparison): void {
-  for (const [key, write] of HTTP_FLOW_FIELDS) {
-    if (NOT_APPLIED.has(key)) continue;
-    if (key === "request" && c.split(key, REQUEST_FIELDS, flow.request)) continue;
-    const response = flow.response;
-    if (key === "response" && response !== null && c.split(key, RESPONSE_FIELDS, response)) {
-      continue;
-    }
-    c.field(key, write, flow);
-  }
+/** Writes `key: v` unless its bytes equal `was`; true if written. */
+function valueField(w: WireWriter, key: string, v: unknown, was: Uint8Array | undefined) {
+  const at = w.length;
+  w.key(key);
+  const start = w.length;
+  w.value(v);
+  if (!sameBytes(was, w, start)) return true;
+  w.truncate(at);
+  return false;
 }
 
-function compareState(state: StateDict, c: Comparison): void {
+/** The general comparison: any state, against `MapSpans`. */
+function writeStateDiff(w: WireWriter, state: StateDict, spans: MapSpans): number {
+  const dictAt = w.length;
+  w.dict(0);
+  let n = 0;
   for (const key of Object.keys(state)) {
     if (NOT_APPLIED.has(key)) continue;
     const value = state[key];
-    if (SPLIT.has(key) && isDict(value)) {
-      const fields = Object.keys(value).map((k): Field<null> => [k, (w) => w.value(value[k])]);
-      if (c.split(key, fields, null)) continue;
+    const given = spans.sub.get(key);
+    if (SPLIT.has(key) && isDict(value) && given !== undefined) {
+      const keys = Object.keys(value);
+      if (keys.length === given.size && keys.every((k) => given.has(k))) {
+        const at = w.length;
+        w.key(key);
+        const subAt = w.length;
+        w.dict(0);
+        let m = 0;
+        for (const k of keys) if (valueField(w, k, value[k], given.get(k))) m++;
+        if (m === 0) w.truncate(at);
+        else n++, w.setCount(subAt, m);
+        continue;
+      }
     }
-    c.field(key, writeValue, value);
+    if (valueField(w, key, value, spans.top.get(key))) n++;
   }
+  w.setCount(dictAt, n);
+  return n;
+}
+
+export interface Delta {
+  /** The changed fields as one encoded dict (a copy), or null if nothing changed. */
+  readonly bytes: Uint8Array | null;
+  /** Compared slot by slot; false: as a state. */
+  readonly direct: boolean;
+}
+
+/** What `scratch` holds, copied; null if nothing changed. */
+function copied(scratch: WireWriter, n: number): Uint8Array | null {
+  return n === 0 ? null : scratch.view().slice();
 }
 
 /**
  * The fields of `flow` whose encoding differs from `spans` (the flow as the hook got it).
- * `scratch` is emptied and reused; the delta's bytes are copies.
+ * `scratch` is emptied and reused. Throws if the flow cannot be serialised at all.
  */
-export function flowDelta(flow: Flow, spans: FlowSpans, scratch: WireWriter): DeltaField[] {
-  if (writesDirectly(flow)) {
+export function flowDelta(
+  flow: Flow,
+  spans: FlowSpans,
+  scratch: WireWriter,
+): Delta {
+  if (spans instanceof FieldBytes && writesDirectly(flow)) {
     try {
-      const c = new Comparison(spans, scratch);
-      compareDirectly(flow, c);
-      return c.delta;
+      scratch.truncate(0);
+      const n = writeFlowDiff(scratch, flow, spans, NOT_APPLIED_SLOTS);
+      return { bytes: copied(scratch, n), direct: true };
     } catch {
       // A field of the wrong type: getState() says what is wrong (or copes).
     }
   }
-  const c = new Comparison(spans, scratch);
-  compareState(flow.getState(), c);
-  return c.delta;
+  const map = spans instanceof FieldBytes ? toMapSpans(spans) : spans;
+  scratch.truncate(0);
+  const n = writeStateDiff(scratch, flow.getState(), map);
+  return { bytes: copied(scratch, n), direct: false };
 }
 
-/** Writes a delta as the dict `{key: value | {subkey: value}}`. */
-export function writeDelta(w: WireWriter, delta: readonly DeltaField[]): void {
-  w.dict(delta.length);
-  for (const [key, value] of delta) {
-    w.key(key);
-    if (value instanceof Uint8Array) {
-      w.raw(value);
-      continue;
-    }
-    w.dict(value.length);
-    for (const [k, v] of value) {
-      w.key(k);
-      w.raw(v);
-    }
-  }
+/** Writes a delta (an empty dict when nothing changed). */
+export function writeDelta(w: WireWriter, delta: Delta): void {
+  if (delta.bytes === null) w.dict(0);
+  else w.raw(delta.bytes);
 }

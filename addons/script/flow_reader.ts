@@ -1,6 +1,7 @@
 /**
  * Reads a flow state into a flow object in the worker, keeping the encoding of each field
- * (`FlowSpans`, for `flow_delta.ts`).
+ * (`FieldBytes` slots for HTTP flows, `MapSpans` for others; `flow_delta.ts` compares
+ * them after the hook).
  *
  * Rules, written once:
  * - An HTTP flow without a backup is built straight from the bytes: header fields, the
@@ -19,6 +20,7 @@ import { HttpFlow, Request, Response } from "../../core/flow/http.ts";
 import { asDict, FLOW_FORMAT_VERSION, type StateValue } from "../../core/flow/state.ts";
 import { WebSocketData } from "../../core/flow/websocket.ts";
 import { type FlowSpans, readFlowWithSpans } from "./flow_delta.ts";
+import { FieldBytes, REQUEST_SLOT, RESPONSE_SLOT, TOP_SLOT } from "./flow_slots.ts";
 import { WireError } from "./wire.ts";
 import type { WireReader } from "./wire_reader.ts";
 
@@ -52,12 +54,19 @@ interface MessageFields {
   reason?: string;
 }
 
-function readMessage(r: WireReader, spans: Map<string, Uint8Array>, what: string) {
+function readMessage(
+  r: WireReader,
+  slots: FieldBytes,
+  slotOf: ReadonlyMap<string, number>,
+  what: string,
+): MessageFields {
   const m: MessageFields = {};
   const n = r.dict();
   for (let i = 0; i < n; i++) {
     const key = r.key();
     const start = r.pos;
+    const slot = slotOf.get(key);
+    if (slot === undefined) throw new WireError(`${what}.${key}: not a field of the ${what}`);
     switch (key) {
       case "headers":
         m.headers = readHeaders(r);
@@ -87,10 +96,8 @@ function readMessage(r: WireReader, spans: Map<string, Uint8Array>, what: string
       case "reason":
         m[key] = r.latin1();
         break;
-      default:
-        throw new WireError(`${what}.${key}: not a field of the ${what}`);
     }
-    spans.set(key, r.since(start));
+    slots.set(slot, r.buffer, start, r.pos);
   }
   return m;
 }
@@ -111,8 +118,8 @@ function message(m: MessageFields, what: string) {
   };
 }
 
-function readRequest(r: WireReader, spans: Map<string, Uint8Array>): Request {
-  const m = readMessage(r, spans, "request");
+function readRequest(r: WireReader, slots: FieldBytes): Request {
+  const m = readMessage(r, slots, REQUEST_SLOT, "request");
   return new Request({
     ...message(m, "request"),
     host: need(m.host, "request.host"),
@@ -124,8 +131,8 @@ function readRequest(r: WireReader, spans: Map<string, Uint8Array>): Request {
   });
 }
 
-function readResponse(r: WireReader, spans: Map<string, Uint8Array>): Response {
-  const m = readMessage(r, spans, "response");
+function readResponse(r: WireReader, slots: FieldBytes): Response {
+  const m = readMessage(r, slots, RESPONSE_SLOT, "response");
   return new Response({
     ...message(m, "response"),
     status_code: need(m.status_code, "response.status_code"),
@@ -136,95 +143,89 @@ function readResponse(r: WireReader, spans: Map<string, Uint8Array>): Response {
 /** Signals that the fast path does not apply; the flow is read the general way. */
 const GENERAL = Symbol("general");
 
-function readHttpFlow(r: WireReader, spans: FlowSpans): HttpFlow | typeof GENERAL {
-  let id: string | undefined, client: Client | undefined, server: Server | undefined;
-  let created: number | undefined, request: Request | undefined;
-  const rest: Partial<HttpFlow> = {};
+/** The value of a top-level field other than `request` and `response`. */
+function readTop(r: WireReader, key: string): unknown {
+  switch (key) {
+    case "version":
+      return r.num() === FLOW_FORMAT_VERSION ? FLOW_FORMAT_VERSION : GENERAL;
+    case "type":
+      return r.str() === "http" ? "http" : GENERAL;
+    case "backup":
+      return r.nullNext() ? null : GENERAL;
+    case "id":
+    case "marked":
+    case "comment":
+      return r.str();
+    case "client_conn":
+      return Client.fromState(r.value(1));
+    case "server_conn":
+      return Server.fromState(r.value(1));
+    case "timestamp_created":
+      return r.num();
+    case "error":
+      return r.nullNext() ? null : FlowError.fromState(r.value(1));
+    case "intercepted":
+      return r.bool();
+    case "is_replay": {
+      const replay = r.strOrNull();
+      if (replay !== null && replay !== "request" && replay !== "response") return GENERAL;
+      return replay as ReplayKind | null;
+    }
+    case "metadata":
+      return asDict(r.value(1) as StateValue, "metadata");
+    case "websocket":
+      return r.nullNext() ? null : WebSocketData.fromState(r.value(1));
+    default:
+      return GENERAL;
+  }
+}
+
+/** Fields `readTop` reads that are not set on a flow afterwards. */
+const CHECKED_ONLY: ReadonlySet<string> = new Set(["version", "type", "backup"]);
+
+function readHttpFlow(r: WireReader, slots: FieldBytes): HttpFlow | typeof GENERAL {
+  let request: Request | undefined;
+  const top: Record<string, unknown> = {};
   const n = r.dict();
+  let seen = 0;
   for (let i = 0; i < n; i++) {
     const key = r.key();
     const start = r.pos;
-    switch (key) {
-      case "version":
-        if (r.num() !== FLOW_FORMAT_VERSION) return GENERAL;
-        break;
-      case "type":
-        if (r.str() !== "http") return GENERAL;
-        break;
-      case "backup":
-        if (!r.nullNext()) return GENERAL;
-        break;
-      case "id":
-        id = r.str();
-        break;
-      case "client_conn":
-        client = Client.fromState(r.value(1));
-        break;
-      case "server_conn":
-        server = Server.fromState(r.value(1));
-        break;
-      case "timestamp_created":
-        created = r.num();
-        break;
-      case "error":
-        rest.error = r.nullNext() ? null : FlowError.fromState(r.value(1));
-        break;
-      case "intercepted":
-        rest.intercepted = r.bool();
-        break;
-      case "is_replay": {
-        const replay = r.strOrNull();
-        if (replay !== null && replay !== "request" && replay !== "response") return GENERAL;
-        rest.is_replay = replay as ReplayKind | null;
-        break;
-      }
-      case "marked":
-        rest.marked = r.str();
-        break;
-      case "comment":
-        rest.comment = r.str();
-        break;
-      case "metadata":
-        rest.metadata = asDict(r.value(1) as StateValue, "metadata");
-        break;
-      case "request": {
-        const sub = new Map<string, Uint8Array>();
-        request = readRequest(r, sub);
-        spans.sub.set(key, sub);
-        break;
-      }
-      case "response": {
-        if (r.nullNext()) rest.response = null;
-        else {
-          const sub = new Map<string, Uint8Array>();
-          rest.response = readResponse(r, sub);
-          spans.sub.set(key, sub);
-        }
-        break;
-      }
-      case "websocket":
-        rest.websocket = r.nullNext() ? null : WebSocketData.fromState(r.value(1));
-        break;
-      default:
-        return GENERAL;
+    const slot = TOP_SLOT.get(key);
+    if (slot === undefined) return GENERAL;
+    seen |= 1 << slot;
+    if (key === "request") request = readRequest(r, slots);
+    else if (key === "response" && !r.nullNext()) top.response = readResponse(r, slots);
+    else {
+      const value = key === "response" ? null : readTop(r, key);
+      if (value === GENERAL) return GENERAL;
+      top[key] = value;
+      slots.set(slot, r.buffer, start, r.pos);
     }
-    spans.top.set(key, r.since(start));
   }
-  if (spans.top.size !== HTTP_KEY_COUNT || spans.top.size !== n) return GENERAL;
-  const flow = new HttpFlow(client!, server!, created!, request!);
-  flow.id = id!;
-  return Object.assign(flow, rest);
+  if (seen !== ALL_KEYS || n !== HTTP_KEY_COUNT) return GENERAL;
+  const flow = new HttpFlow(
+    top.client_conn as Client,
+    top.server_conn as Server,
+    top.timestamp_created as number,
+    request!,
+  );
+  for (const key of Object.keys(top)) {
+    if (!CHECKED_ONLY.has(key)) (flow as unknown as Record<string, unknown>)[key] = top[key];
+  }
+  return flow;
 }
 
-/** Keys of an HTTP flow state; with all present, every variable above was set. */
-const HTTP_KEY_COUNT = 16;
+/** Keys of an HTTP flow state; with all present, every field above was read. */
+const HTTP_KEY_COUNT = TOP_SLOT.size;
+const ALL_KEYS = (1 << HTTP_KEY_COUNT) - 1;
 
 /** Reads the flow at the reader's position. */
 export function readFlow(r: WireReader): { flow: Flow; spans: FlowSpans } {
   const start = r.pos;
-  const spans: FlowSpans = { top: new Map(), sub: new Map() };
-  const flow = readHttpFlow(r, spans);
-  if (flow !== GENERAL) return { flow, spans };
+  const slots = new FieldBytes();
+  const flow = readHttpFlow(r, slots);
+  if (flow !== GENERAL) return { flow, spans: slots };
   r.seek(start);
   const read = readFlowWithSpans(r);
   return { flow: flowFromState(read.state as StateValue), spans: read.spans };

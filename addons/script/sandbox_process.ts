@@ -25,7 +25,6 @@ import { Deadlines } from "./deadlines.ts";
 import { checkModuleGraph } from "./module_graph.ts";
 import {
   type ErrorInfo,
-  parseWorkerMessage,
   ProtocolError,
   type ReadyMessage,
   type ReplyMessage,
@@ -33,8 +32,8 @@ import {
 } from "./protocol.ts";
 import type { SandboxEnv } from "./sandbox_env.ts";
 import { processPermissionFlags, type ScriptSpec, workerPermissions } from "./script_spec.ts";
+import { readWorkerMessage } from "./reply_reader.ts";
 import { FrameSplitter, WireError } from "./wire.ts";
-import { decodeFrame } from "./wire_reader.ts";
 import { WireWriter } from "./wire_writer.ts";
 
 export interface SandboxEvents {
@@ -294,7 +293,7 @@ export class SandboxProcess {
         for (const frame of frames) {
           let message: WorkerMessage;
           try {
-            message = parseWorkerMessage(decodeFrame(frame));
+            message = readWorkerMessage(frame);
           } catch (e) {
             if (!(e instanceof WireError || e instanceof ProtocolError)) throw e;
             this.#protocolError(e.message);

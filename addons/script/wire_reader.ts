@@ -6,10 +6,10 @@
  *   an unknown tag or key index, invalid UTF-8, nesting deeper than `MAX_DEPTH` and bytes
  *   left over after the value are `WireError`s naming the offset.
  * - BYTES come back as copies: a body a flow keeps must not pin the read buffer it arrived
- *   in (frames are views into large read buffers). `since()` and `skip()` give views, for
- *   comparing encodings while a call runs.
+ *   in (frames are views into large read buffers). Empty ones are views of one empty
+ *   buffer. `since()` and `skip()` give views, for comparing encodings while a call runs.
  * - `value()` reads any value; the typed methods (`dict`, `key`, `latin1`, ...) let a
- *   reader that knows the shape (`flow_wire.ts`) build objects without the state object in
+ *   reader that knows the shape (`flow_reader.ts`) build objects without the state object in
  *   between, failing the same way when the bytes are not what it expects.
  */
 import { latin1Decode } from "../../codecs/bytes.ts";
@@ -39,6 +39,8 @@ const F64_BYTES = new Uint8Array(F64.buffer);
 const TAG_NAMES = ["null", "false", "true", "int", "float", "string", "bytes", "list", "dict"];
 /** Shorter strings are decoded char by char; longer ones by the native decoder. */
 const SHORT = 64;
+/** Empty BYTES are views of this (an ArrayBuffer costs about half a microsecond). */
+const EMPTY = new Uint8Array(0);
 
 function setKey(o: Record<string, WireValue>, k: string, v: WireValue): void {
   if (k === "__proto__") {
@@ -80,6 +82,16 @@ export class WireReader {
   seek(pos: number): void {
     if (pos < 0 || pos > this.#end) throw new WireError(`cannot seek to ${pos}`);
     this.#pos = pos;
+  }
+
+  /** Bytes left before the end of the frame. */
+  get remaining(): number {
+    return this.#end - this.#pos;
+  }
+
+  /** The frame being read. */
+  get buffer(): Uint8Array {
+    return this.#buf;
   }
 
   /** The frame bytes from `start` to the current position (a view). */
@@ -211,11 +223,12 @@ export class WireReader {
     }
   }
 
-  /** BYTES, copied out of the frame. */
+  /** BYTES, copied out of the frame (empty ones share one empty buffer). */
   bytes(): Uint8Array {
     this.#tag(T_BYTES, "bytes");
     const n = this.#u32();
     this.#need(n);
+    if (n === 0) return EMPTY.subarray(0, 0);
     const out = this.#buf.slice(this.#pos, this.#pos + n);
     this.#pos += n;
     return out;

@@ -56,6 +56,11 @@ export class WireWriter {
     return this.#pos;
   }
 
+  /** The buffer written so far (valid until the next write; compare `[0, length)` only). */
+  get buffer(): Uint8Array {
+    return this.#buf;
+  }
+
   /** What was written since `start`, as a view (valid until the next write). */
   since(start: number): Uint8Array {
     return this.#buf.subarray(start, this.#pos);
@@ -220,6 +225,11 @@ export class WireWriter {
 
   dict(count: number): void {
     this.#container(T_DICT, count);
+  }
+
+  /** Sets the count of the list or dict written at `at` (for callers that skip items). */
+  setCount(at: number, count: number): void {
+    this.#view.setUint32(at + 1, count, true);
   }
 
   #container(tag: number, count: number): void {

@@ -16,7 +16,7 @@ import { flowFromState } from "../../core/flow/flow_state.ts";
 import { HttpFlow } from "../../core/flow/http.ts";
 import { stateEquals, type StateValue } from "../../core/flow/state.ts";
 import type { OptionValue } from "../../core/option_types.ts";
-import { type DeltaField, flowDelta, type FlowSpans, writeDelta } from "./flow_delta.ts";
+import { type Delta, flowDelta, type FlowSpans, writeDelta } from "./flow_delta.ts";
 import { SANDBOX_HOOKS } from "./hook_kinds.ts";
 import { type CommandDecl, type ErrorInfo, toErrorInfo } from "./protocol.ts";
 import { describeValue, type ScriptAddonObject } from "./script_exports.ts";
@@ -43,7 +43,7 @@ export interface Reply {
   warnings: string[];
   changed?: boolean;
   /** The changed flow fields, already encoded. */
-  delta?: DeltaField[];
+  delta?: Delta;
   /** A connection hook's whole state, or a command's result. */
   state?: unknown;
   result?: unknown;
@@ -175,7 +175,7 @@ async function flowCall(rt: WorkerRuntime, hook: string, msg: Incoming): Promise
   const rtAfter = flowRuntime(flow);
   // Only the fields that changed go back: less to encode here and to check there.
   const delta = flowDelta(flow, spans, scratch);
-  const changed = delta.length > 0 || !stateEquals(rtBefore, rtAfter);
+  const changed = delta.bytes !== null || !stateEquals(rtBefore, rtAfter);
   return changed ? { ...r, changed, delta, rt: rtAfter } : r;
 }
 
