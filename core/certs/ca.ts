@@ -8,8 +8,7 @@
  * keyCertSign + cRLSign (critical), EKU serverAuth, SubjectKeyIdentifier, SHA-256.
  */
 
-import { Buffer } from "node:buffer";
-import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
+import { createHash } from "node:crypto";
 import { type CertificateFields, certificateFields } from "./der.ts";
 import * as der from "./der_writer.ts";
 import { parsePem } from "./pem.ts";
@@ -66,7 +65,6 @@ export class CertificateAuthority {
   /** SubjectKeyIdentifier as hex, or null if the CA cert has none. Copied into leaves' AKI. */
   readonly keyId: string | null;
 
-  #signingKey: KeyObject | null = null;
   #fields: CertificateFields | null = null;
   #keyIdentifier: Uint8Array<ArrayBuffer> | null = null;
   #akiExtension: Uint8Array<ArrayBuffer> | null = null;
@@ -84,16 +82,6 @@ export class CertificateAuthority {
   /** The signing pair (RSASSA-PKCS1-v1_5 / SHA-256). */
   get keyPair(): CryptoKeyPair {
     return this.key.keyPair;
-  }
-
-  /** The private key as a node:crypto `KeyObject` (made on first use, then reused), for the
-   * synchronous `crypto.sign` that signs leaves. */
-  get signingKey(): KeyObject {
-    return this.#signingKey ??= createPrivateKey({
-      key: Buffer.from(this.key.pkcs8),
-      format: "der",
-      type: "pkcs8",
-    });
   }
 
   // The DER accessors below hand out shared, cached bytes: read them, never modify them.
