@@ -3,7 +3,8 @@
  * - leaf generation with the reused CA key (mitmproxy style: one RSA signature, no keygen),
  *   next to that signature alone (the floor: DER writing should add little to it),
  * - CertStore hits (generated cache, custom wildcard), and the single-flight miss path,
- * - node:tls SecureContext creation (paid once per generated leaf),
+ * - node:tls SecureContext creation, with the key (once per key) and with the certificate only
+ *   (once per generated leaf: proxy/secure_contexts.ts reuses the validated key),
  * - ClientHello parsing of a captured openssl hello.
  */
 
@@ -46,7 +47,7 @@ Deno.bench(
 );
 
 Deno.bench(
-  "leaf: CertStore miss (generate + SecureContext + cache)",
+  "leaf: CertStore miss (generate + cache)",
   { group: "leaf" },
   async () => {
     await store.getCert({ sni: `miss${n++}.example` });
@@ -63,6 +64,10 @@ Deno.bench("store: custom wildcard hit", { group: "store" }, async () => {
 
 Deno.bench("tls.createSecureContext (RSA-2048 leaf)", { group: "context" }, () => {
   tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
+});
+
+Deno.bench("tls.createSecureContext (certificate only)", { group: "context" }, () => {
+  tls.createSecureContext({ cert: leaf.certPem });
 });
 
 Deno.bench("parseClientHello: openssl hello, 336 bytes", { group: "hello" }, () => {

@@ -8,11 +8,8 @@
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
-import type {
-  TlsClientSideSettings,
-  TlsHandshakeResult,
-  TlsSettings,
-} from "../layers/tls_settings.ts";
+import { clientContext, serverContext } from "./secure_contexts.ts";
+import type { TlsHandshakeResult, TlsSettings } from "../layers/tls_settings.ts";
 
 /** Where the session's ciphertext goes: the raw socket. */
 export interface RawSink {
@@ -24,59 +21,6 @@ export interface TlsSessionCallbacks {
   onPlaintext(data: Uint8Array): void;
   /** The TLS stream ended (close_notify or EOF), with an error message if it broke. */
   onEnd(error: string | null): void;
-}
-
-/** Secure contexts are costly to build; cache them by certificate (bounded). */
-const CONTEXTS = new Map<string, tls.SecureContext>();
-const CONTEXT_CACHE_SIZE = 256;
-
-function serverContext(
-  certChainPem: string,
-  keyPem: string,
-  settings: TlsSettings,
-): tls.SecureContext {
-  const key = `${settings.minVersion ?? ""}|${settings.maxVersion ?? ""}|${
-    settings.ciphers ?? ""
-  }|${certChainPem}`;
-  let context = CONTEXTS.get(key);
-  if (context === undefined) {
-    context = tls.createSecureContext({
-      cert: certChainPem,
-      key: keyPem,
-      minVersion: settings.minVersion,
-      maxVersion: settings.maxVersion,
-      ciphers: settings.ciphers,
-    });
-    if (CONTEXTS.size >= CONTEXT_CACHE_SIZE) CONTEXTS.delete(CONTEXTS.keys().next().value!);
-    CONTEXTS.set(key, context);
-  }
-  return context;
-}
-
-/**
- * Client-side contexts, cached: building one with the root store plus an extra CA costs
- * ~14 ms (measured), far too much per upstream connection.
- */
-function clientContext(settings: TlsClientSideSettings): tls.SecureContext {
-  const key = `client|${settings.minVersion ?? ""}|${settings.maxVersion ?? ""}|${
-    settings.ciphers ?? ""
-  }|${settings.caPem ?? ""}|${settings.clientCertPem ?? ""}`;
-  let context = CONTEXTS.get(key);
-  if (context === undefined) {
-    context = tls.createSecureContext({
-      // As mitmproxy: a trusted CA file replaces the default store. It also keeps node's
-      // per-handshake chain completion cheap (it parses every `ca` entry on each call).
-      ca: settings.caPem ?? undefined,
-      cert: settings.clientCertPem,
-      key: settings.clientKeyPem,
-      minVersion: settings.minVersion,
-      maxVersion: settings.maxVersion,
-      ciphers: settings.ciphers,
-    });
-    if (CONTEXTS.size >= CONTEXT_CACHE_SIZE) CONTEXTS.delete(CONTEXTS.keys().next().value!);
-    CONTEXTS.set(key, context);
-  }
-  return context;
 }
 
 function pemOf(raw: Uint8Array): string {

@@ -15,7 +15,6 @@
  * Every entry carries a ready node:tls SecureContext (key, leaf + chain) for SNICallback.
  */
 
-import tls from "node:tls";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Address } from "../flow/connection.ts";
 import { CertFileError, type CertificateAuthority } from "./ca.ts";
@@ -40,7 +39,6 @@ export interface CertEntry {
   readonly sans: readonly SanName[];
   /** True for `--certs` entries. */
   readonly custom: boolean;
-  readonly secureContext: tls.SecureContext;
 }
 
 export interface GetCertRequest {
@@ -327,12 +325,10 @@ function nonRsaKeyPem(
   return key.export({ type: "pkcs8", format: "pem" }) as string;
 }
 
-function makeEntry(fields: Omit<CertEntry, "secureContext">): CertEntry {
-  const secureContext = tls.createSecureContext({
-    key: fields.keyPem,
-    cert: fields.certPem + fields.chainPems.join(""),
-  });
-  return Object.freeze({ ...fields, secureContext });
+/** Frozen: entries are shared by every connection for their names. (The TLS side builds and
+ * caches its own secure contexts, `proxy/secure_contexts.ts`.) */
+function makeEntry(fields: CertEntry): CertEntry {
+  return Object.freeze({ ...fields });
 }
 
 function generatedKey(commonName: string | null, sans: readonly SanName[]): string {

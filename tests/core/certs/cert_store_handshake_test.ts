@@ -34,7 +34,17 @@ async function handshake(
   const server = tls.createServer({
     SNICallback: (name, cb) => {
       store.getCert({ sni: name || null, sockname: ["127.0.0.1", 0] })
-        .then((entry) => cb(null, entry.secureContext), (e) => cb(e as Error));
+        .then(
+          (entry) =>
+            cb(
+              null,
+              tls.createSecureContext({
+                key: entry.keyPem,
+                cert: entry.certPem + entry.chainPems.join(""),
+              }),
+            ),
+          (e) => cb(e as Error),
+        );
     },
   }, (socket) => socket.end());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
