@@ -4,11 +4,20 @@
  * costs from ~0.1 ms (a forged leaf) to ~14 ms (a client context with a large CA store).
  */
 import * as tls from "node:tls";
+import { LruCache } from "../core/certs/lru_cache.ts";
 import type { TlsClientSideSettings, TlsSettings } from "../layers/tls_settings.ts";
 
-/** Secure contexts are costly to build; cache them by certificate (bounded). */
-const CONTEXTS = new Map<string, tls.SecureContext>();
-const CONTEXT_CACHE_SIZE = 256;
+/** Both sides' contexts, by everything that went into them. */
+const CONTEXTS = new LruCache<string, tls.SecureContext>(256);
+
+function cached(key: string, build: () => tls.SecureContext): tls.SecureContext {
+  let context = CONTEXTS.get(key);
+  if (context === undefined) {
+    context = build();
+    CONTEXTS.set(key, context);
+  }
+  return context;
+}
 
 export function serverContext(
   certChainPem: string,
@@ -18,20 +27,16 @@ export function serverContext(
   const key = `${settings.minVersion ?? ""}|${settings.maxVersion ?? ""}|${
     settings.ciphers ?? ""
   }|${certChainPem}`;
-  let context = CONTEXTS.get(key);
-  if (context === undefined) {
+  return cached(key, () => {
     const options = {
       cert: certChainPem,
       minVersion: settings.minVersion,
       maxVersion: settings.maxVersion,
       ciphers: settings.ciphers,
     };
-    context = withValidatedKey(tls.createSecureContext(options), keyPem) ??
+    return withValidatedKey(tls.createSecureContext(options), keyPem) ??
       tls.createSecureContext({ ...options, key: keyPem });
-    if (CONTEXTS.size >= CONTEXT_CACHE_SIZE) CONTEXTS.delete(CONTEXTS.keys().next().value!);
-    CONTEXTS.set(key, context);
-  }
-  return context;
+  });
 }
 
 /**
@@ -42,9 +47,8 @@ export function clientContext(settings: TlsClientSideSettings): tls.SecureContex
   const key = `client|${settings.minVersion ?? ""}|${settings.maxVersion ?? ""}|${
     settings.ciphers ?? ""
   }|${settings.caPem ?? ""}|${settings.clientCertPem ?? ""}`;
-  let context = CONTEXTS.get(key);
-  if (context === undefined) {
-    context = tls.createSecureContext({
+  return cached(key, () =>
+    tls.createSecureContext({
       // As mitmproxy: a trusted CA file replaces the default store. It also keeps node's
       // per-handshake chain completion cheap (it parses every `ca` entry on each call).
       ca: settings.caPem ?? undefined,
@@ -53,11 +57,7 @@ export function clientContext(settings: TlsClientSideSettings): tls.SecureContex
       minVersion: settings.minVersion,
       maxVersion: settings.maxVersion,
       ciphers: settings.ciphers,
-    });
-    if (CONTEXTS.size >= CONTEXT_CACHE_SIZE) CONTEXTS.delete(CONTEXTS.keys().next().value!);
-    CONTEXTS.set(key, context);
-  }
-  return context;
+    }));
 }
 
 /** Deno 2.9.6's SecureContext: a plain record the engine reads its key and certificate from. */
@@ -67,8 +67,7 @@ interface ContextRecord {
 }
 
 /** One context per key, built once the official way: that checks (parses) the key. */
-const KEY_CONTEXTS = new Map<string, ContextRecord>();
-const KEY_CACHE_SIZE = 16;
+const KEY_CONTEXTS = new LruCache<string, ContextRecord>(16);
 
 /**
  * Gives `context` the key of an earlier, validated context with the same PEM. Forged leaves
@@ -85,7 +84,6 @@ function withValidatedKey(context: tls.SecureContext, keyPem: string): tls.Secur
     const validated = recordOf(tls.createSecureContext({ key: keyPem }));
     if (validated === null || typeof validated.key !== "string") return null;
     keyed = validated;
-    if (KEY_CONTEXTS.size >= KEY_CACHE_SIZE) KEY_CONTEXTS.delete(KEY_CONTEXTS.keys().next().value!);
     KEY_CONTEXTS.set(keyPem, keyed);
   }
   record.key = keyed.key;

@@ -8,6 +8,7 @@
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
+import { pemEncode } from "../core/certs/pem.ts";
 import { clientContext, serverContext } from "./secure_contexts.ts";
 import type { TlsHandshakeResult, TlsSettings } from "../layers/tls_settings.ts";
 
@@ -23,11 +24,6 @@ export interface TlsSessionCallbacks {
   onEnd(error: string | null): void;
 }
 
-function pemOf(raw: Uint8Array): string {
-  const b64 = Buffer.from(raw).toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
-  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
-}
-
 /** The peer's chain, leaf first, from node's detailed certificate object. */
 function peerChain(leaf: tls.DetailedPeerCertificate): string[] {
   const chain: string[] = [];
@@ -35,7 +31,7 @@ function peerChain(leaf: tls.DetailedPeerCertificate): string[] {
   const seen = new Set<string>();
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
-    chain.push(pemOf(cert.raw));
+    chain.push(pemEncode("CERTIFICATE", cert.raw));
     cert = cert.issuerCertificate;
   }
   return chain;

@@ -99,13 +99,11 @@ export class CertificateAuthority {
   /** The key identifier leaves name in their AKI: the CA's SKI byte for byte, or, if it has
    * none, the SHA-1 of its public key (RFC 5280 §4.2.1.2 method 1). */
   get keyIdentifier(): Uint8Array<ArrayBuffer> {
-    if (this.#keyIdentifier === null) {
-      const publicKey = () => this.#certificateFields().subjectPublicKey;
-      this.#keyIdentifier = this.keyId !== null
-        ? der.hexToBytes(this.keyId)
-        : new Uint8Array(createHash("sha1").update(publicKey()).digest());
-    }
-    return this.#keyIdentifier;
+    return this.#keyIdentifier ??= this.keyId !== null
+      ? der.hexToBytes(this.keyId)
+      : new Uint8Array(
+        createHash("sha1").update(this.#certificateFields().subjectPublicKey).digest(),
+      );
   }
 
   /** The complete, non-critical AuthorityKeyIdentifier `Extension` DER (keyIdentifier only)

@@ -12,7 +12,8 @@
  *    same (CN, SANs) share one generation. Generated entries live in an LRU of `capacity`
  *    (mitmproxy's STORE_CAP, 100); custom certs stay until the store is dropped.
  *
- * Every entry carries a ready node:tls SecureContext (key, leaf + chain) for SNICallback.
+ * Entries carry PEM (key, leaf, chain); the TLS side builds and caches node:tls secure contexts
+ * from them (`proxy/secure_contexts.ts`).
  */
 
 import { createPrivateKey, X509Certificate } from "node:crypto";
@@ -325,10 +326,9 @@ function nonRsaKeyPem(
   return key.export({ type: "pkcs8", format: "pem" }) as string;
 }
 
-/** Frozen: entries are shared by every connection for their names. (The TLS side builds and
- * caches its own secure contexts, `proxy/secure_contexts.ts`.) */
+/** Frozen: entries are shared by every connection for their names. */
 function makeEntry(fields: CertEntry): CertEntry {
-  return Object.freeze({ ...fields });
+  return Object.freeze(fields);
 }
 
 function generatedKey(commonName: string | null, sans: readonly SanName[]): string {

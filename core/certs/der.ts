@@ -7,11 +7,6 @@
 
 import { NULL_VALUE, sequence, TAG, tlv } from "./der_writer.ts";
 
-const TAG_INTEGER = TAG.INTEGER;
-const TAG_OCTET_STRING = TAG.OCTET_STRING;
-const TAG_OID = TAG.OID;
-const TAG_SEQUENCE = TAG.SEQUENCE;
-
 /** rsaEncryption, 1.2.840.113549.1.1.1 */
 const RSA_ENCRYPTION_OID = Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01);
 
@@ -47,8 +42,8 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Wraps an RSAPrivateKey (PKCS#1) in a PrivateKeyInfo (PKCS#8). */
 export function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
-  const algorithm = sequence(tlv(TAG_OID, RSA_ENCRYPTION_OID), NULL_VALUE);
-  return sequence(Uint8Array.of(TAG_INTEGER, 1, 0), algorithm, tlv(TAG_OCTET_STRING, pkcs1));
+  const algorithm = sequence(tlv(TAG.OID, RSA_ENCRYPTION_OID), NULL_VALUE);
+  return sequence(Uint8Array.of(TAG.INTEGER, 1, 0), algorithm, tlv(TAG.OCTET_STRING, pkcs1));
 }
 
 /**
@@ -59,26 +54,26 @@ export function pkcs8ToPkcs1(
   pkcs8: Uint8Array,
 ): Uint8Array<ArrayBuffer> | { notRsa: string } | null {
   const outer = readTlv(pkcs8, 0, pkcs8.length);
-  if (!outer || outer.tag !== TAG_SEQUENCE || outer.end !== pkcs8.length) return null;
+  if (!outer || outer.tag !== TAG.SEQUENCE || outer.end !== pkcs8.length) return null;
   const version = readTlv(pkcs8, outer.start, outer.end);
-  if (!version || version.tag !== TAG_INTEGER) return null;
+  if (!version || version.tag !== TAG.INTEGER) return null;
   const algorithm = readTlv(pkcs8, version.end, outer.end);
-  if (!algorithm || algorithm.tag !== TAG_SEQUENCE) return null;
+  if (!algorithm || algorithm.tag !== TAG.SEQUENCE) return null;
   const oid = readTlv(pkcs8, algorithm.start, algorithm.end);
-  if (!oid || oid.tag !== TAG_OID) return null;
+  if (!oid || oid.tag !== TAG.OID) return null;
   const oidBytes = pkcs8.subarray(oid.start, oid.end);
   if (!bytesEqual(oidBytes, RSA_ENCRYPTION_OID)) {
     return { notRsa: Array.from(oidBytes, (b) => b.toString(16).padStart(2, "0")).join("") };
   }
   const key = readTlv(pkcs8, algorithm.end, outer.end);
-  if (!key || key.tag !== TAG_OCTET_STRING) return null;
+  if (!key || key.tag !== TAG.OCTET_STRING) return null;
   return pkcs8.slice(key.start, key.end);
 }
 
 /** True if `der` is one well-formed SEQUENCE spanning all bytes (a cheap sanity check). */
 export function isDerSequence(der: Uint8Array): boolean {
   const outer = readTlv(der, 0, der.length);
-  return outer !== null && outer.tag === TAG_SEQUENCE && outer.end === der.length;
+  return outer !== null && outer.tag === TAG.SEQUENCE && outer.end === der.length;
 }
 
 /** The parts of a certificate that the leaves it issues copy byte for byte. */
@@ -98,9 +93,9 @@ export interface CertificateFields {
  */
 export function certificateFields(der: Uint8Array): CertificateFields | null {
   const cert = readTlv(der, 0, der.length);
-  if (!cert || cert.tag !== TAG_SEQUENCE) return null;
+  if (!cert || cert.tag !== TAG.SEQUENCE) return null;
   const tbs = readTlv(der, cert.start, cert.end);
-  if (!tbs || tbs.tag !== TAG_SEQUENCE) return null;
+  if (!tbs || tbs.tag !== TAG.SEQUENCE) return null;
   // version [0] EXPLICIT (optional), serialNumber, signature, issuer, validity, subject, spki
   const fields: Tlv[] = [];
   for (let at = tbs.start; fields.length < 7 && at < tbs.end;) {
@@ -112,12 +107,12 @@ export function certificateFields(der: Uint8Array): CertificateFields | null {
   if (fields[0]?.tag !== 0xa0) fields.unshift({ tag: -1, head: tbs.start, start: 0, end: 0 });
   if (fields.length < 7) return null;
   const [, serial, signature, issuer, validity, subject, spki] = fields;
-  const shapeOk = serial.tag === TAG_INTEGER && signature.tag === TAG_SEQUENCE &&
-    issuer.tag === TAG_SEQUENCE && validity.tag === TAG_SEQUENCE &&
-    subject.tag === TAG_SEQUENCE && spki.tag === TAG_SEQUENCE;
+  const shapeOk = serial.tag === TAG.INTEGER && signature.tag === TAG.SEQUENCE &&
+    issuer.tag === TAG.SEQUENCE && validity.tag === TAG.SEQUENCE &&
+    subject.tag === TAG.SEQUENCE && spki.tag === TAG.SEQUENCE;
   if (!shapeOk) return null;
   const algorithm = readTlv(der, spki.start, spki.end);
-  if (!algorithm || algorithm.tag !== TAG_SEQUENCE) return null;
+  if (!algorithm || algorithm.tag !== TAG.SEQUENCE) return null;
   const key = readTlv(der, algorithm.end, spki.end);
   if (!key || key.tag !== TAG.BIT_STRING || key.end - key.start < 1) return null;
   return {
