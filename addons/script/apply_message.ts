@@ -13,7 +13,6 @@
  * - The `host` and `port` setters rewrite the Host header and the authority; whatever the
  *   delta says for those (or what they were) is put back afterwards.
  */
-import { latin1Decode } from "../../codecs/bytes.ts";
 import { Headers } from "../../core/flow/headers.ts";
 import type { Message, Request, Response } from "../../core/flow/http.ts";
 import {
@@ -27,6 +26,7 @@ import {
   StateError,
   type StateValue,
 } from "../../core/flow/state.ts";
+import { latin1Range } from "./wire_reader.ts";
 
 const BAD_CHARS = /[\r\n\0]/;
 const BAD_NAME = /[\s:]/;
@@ -43,13 +43,10 @@ export function checkInt(value: number, lo: number, hi: number, where: string): 
   return value;
 }
 
-/** Bytes as a latin1 string; short ones without a call into the runtime. */
+/** Bytes as a latin1 string. */
 function latin1(v: StateValue | undefined, where: string): string {
   const b = asBytes(v, where);
-  if (b.length > 64) return latin1Decode(b);
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
+  return latin1Range(b, 0, b.length);
 }
 
 const latin1Text = (v: StateValue | undefined, where: string) => checkText(latin1(v, where), where);
@@ -64,7 +61,7 @@ function headerText(v: StateValue | undefined, where: string): string {
 }
 
 /** A header list state (`[[name, value], ...]` as bytes or latin1 strings), checked. */
-export function headerFields(v: StateValue | undefined, where: string): [string, string][] {
+function headerFields(v: StateValue | undefined, where: string): [string, string][] {
   const list = asList(v, where);
   const out: [string, string][] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {

@@ -35,6 +35,7 @@ import {
 import { TcpFlow, TcpMessage } from "../../core/flow/tcp.ts";
 import { WebSocketData } from "../../core/flow/websocket.ts";
 import { checkInt, checkText, messageDelta, REQUEST_KEYS, RESPONSE_KEYS } from "./apply_message.ts";
+import { NOT_APPLIED } from "./flow_delta.ts";
 import type { FlowRuntime } from "./protocol.ts";
 
 /** Keys a response the hook made must have (`trailers` may be left out). */
@@ -124,9 +125,6 @@ function applyCommon(live: Flow, c: CommonDelta): void {
   else if (c.intercepted === false && live.intercepted) live.resume();
 }
 
-/** Fields a script cannot change: changes to them are ignored. */
-const IGNORED = new Set(["id", "client_conn", "server_conn", "backup", "timestamp_created"]);
-
 /**
  * Validates `delta` (the top-level flow fields a sandboxed hook changed; a whole state
  * works too) and applies it to `live`. Throws `StateError` without changing anything if a
@@ -171,7 +169,7 @@ export function applyFlowState(live: Flow, delta: StateValue, rt: Partial<FlowRu
   } else {
     // Flow types without in-place rules yet: rebuild, keep the live connections.
     const merged: StateDict = live.getState();
-    for (const [k, v] of Object.entries(d)) if (!IGNORED.has(k)) merged[k] = v;
+    for (const [k, v] of Object.entries(d)) if (!NOT_APPLIED.has(k)) merged[k] = v;
     const fresh = flowFromState(merged);
     const { client_conn, server_conn } = live;
     live.setState(fresh.getState());

@@ -14,7 +14,7 @@
  * - A hook that changed nothing makes no delta; the flow goes back unchanged.
  */
 import type { Flow } from "../../core/flow/flow.ts";
-import type { StateDict } from "../../core/flow/state.ts";
+import { isStateDict, type StateDict } from "../../core/flow/state.ts";
 import { writeFlowDiff } from "./flow_diff.ts";
 import {
   FieldBytes,
@@ -32,8 +32,9 @@ import type { WireWriter } from "./wire_writer.ts";
 /** Fields whose keys are compared one by one (big dicts where one key usually changes). */
 const SPLIT: ReadonlySet<string> = new Set(["request", "response"]);
 
-/** Fields `apply_state.ts` ignores: never sent back. (`version` and `type` are compared, so
- * that a hook that changes them has its reply refused, not half applied.) */
+/** Fields `apply_state.ts` ignores (it uses this set): never sent back. (`version` and
+ * `type` are compared, so that a hook that changes them has its reply refused, not half
+ * applied.) */
 export const NOT_APPLIED: ReadonlySet<string> = new Set([
   "id",
   "client_conn",
@@ -43,7 +44,7 @@ export const NOT_APPLIED: ReadonlySet<string> = new Set([
 ]);
 
 /** The slots of `NOT_APPLIED`. */
-export const NOT_APPLIED_SLOTS: ReadonlySet<number> = new Set(
+const NOT_APPLIED_SLOTS: ReadonlySet<number> = new Set(
   [...NOT_APPLIED].map((k) => TOP_SLOT.get(k)!),
 );
 
@@ -84,6 +85,12 @@ export function readFlowWithSpans(r: WireReader): { state: WireValue; spans: Map
   return { state, spans };
 }
 
+/** The `SPLIT` fields: key -> slot of each of their keys, and their first slot. */
+const SPLIT_SLOTS: readonly (readonly [string, ReadonlyMap<string, number>, number])[] = [
+  ["request", REQUEST_SLOT, REQUEST_BASE],
+  ["response", RESPONSE_SLOT, RESPONSE_BASE],
+];
+
 /** Slots as `MapSpans`, for a flow read as HTTP that cannot be written directly any more. */
 function toMapSpans(slots: FieldBytes): MapSpans {
   const spans: MapSpans = { top: new Map(), sub: new Map() };
@@ -91,21 +98,13 @@ function toMapSpans(slots: FieldBytes): MapSpans {
     const view = slots.view(slot);
     if (view !== undefined) spans.top.set(key, view);
   }
-  const subs: [string, ReadonlyMap<string, number>, number][] = [
-    ["request", REQUEST_SLOT, REQUEST_BASE],
-    ["response", RESPONSE_SLOT, RESPONSE_BASE],
-  ];
-  for (const [key, slotOf, base] of subs) {
+  for (const [key, slotOf, base] of SPLIT_SLOTS) {
     if (!slots.has(base)) continue;
     const sub = new Map<string, Uint8Array>();
     for (const [k, slot] of slotOf) sub.set(k, slots.view(slot)!);
     spans.sub.set(key, sub);
   }
   return spans;
-}
-
-function isDict(v: unknown): v is StateDict {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
 function sameBytes(a: Uint8Array | undefined, w: WireWriter, start: number): boolean {
@@ -135,7 +134,7 @@ function writeStateDiff(w: WireWriter, state: StateDict, spans: MapSpans): numbe
     if (NOT_APPLIED.has(key)) continue;
     const value = state[key];
     const given = spans.sub.get(key);
-    if (SPLIT.has(key) && isDict(value) && given !== undefined) {
+    if (SPLIT.has(key) && isStateDict(value) && given !== undefined) {
       const keys = Object.keys(value);
       if (keys.length === given.size && keys.every((k) => given.has(k))) {
         const at = w.length;

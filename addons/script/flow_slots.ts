@@ -13,10 +13,10 @@
  */
 import { HTTP_FLOW_FIELDS, REQUEST_FIELDS, RESPONSE_FIELDS } from "./flow_writer.ts";
 
-export const TOP_COUNT = HTTP_FLOW_FIELDS.length;
+const TOP_COUNT = HTTP_FLOW_FIELDS.length;
 export const REQUEST_BASE = TOP_COUNT;
 export const RESPONSE_BASE = REQUEST_BASE + REQUEST_FIELDS.length;
-export const SLOT_COUNT = RESPONSE_BASE + RESPONSE_FIELDS.length;
+const SLOT_COUNT = RESPONSE_BASE + RESPONSE_FIELDS.length;
 
 function indexOf(fields: readonly (readonly [string, unknown])[], base: number) {
   return new Map(fields.map(([key], i) => [key, base + i]));

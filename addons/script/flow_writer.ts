@@ -117,7 +117,7 @@ const SERVER_FIELDS: readonly Field<Server>[] = [
 ];
 
 /** A dict written from a field table. */
-export function writeFields<T>(w: WireWriter, fields: readonly Field<T>[], o: T): void {
+function writeFields<T>(w: WireWriter, fields: readonly Field<T>[], o: T): void {
   w.dict(fields.length);
   for (const [key, write] of fields) {
     w.key(key);

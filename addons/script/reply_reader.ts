@@ -12,7 +12,7 @@
  */
 import { parseWorkerMessage, type WorkerMessage } from "./protocol.ts";
 import { T_BYTES, T_DICT, T_LIST, type WireValue } from "./wire.ts";
-import { WireReader } from "./wire_reader.ts";
+import { setKey, WireReader } from "./wire_reader.ts";
 
 type Dict = { [key: string]: WireValue };
 
@@ -39,13 +39,6 @@ function headerStrings(r: WireReader): [string, string][] | null {
 function back(r: WireReader, start: number): null {
   r.seek(start);
   return null;
-}
-
-/** Sets a key the way `WireReader.value()` does (`__proto__` as an own property). */
-function setKey(o: Dict, k: string, v: WireValue): void {
-  if (k === "__proto__") {
-    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  } else o[k] = v;
 }
 
 function readMessageDelta(r: WireReader): Dict {

@@ -231,15 +231,7 @@ export class SandboxProcess {
 
   /** Queues a frame (`write` writes its one value); a turn's frames leave together. */
   #send(write: (w: WireWriter) => void): void {
-    const out = this.#out;
-    const start = out.beginFrame();
-    try {
-      write(out);
-    } catch (e) {
-      out.truncate(start);
-      throw e;
-    }
-    out.endFrame(start);
+    this.#out.frameWith(write);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());

@@ -146,7 +146,8 @@ export const KEYS: readonly string[] = [
 /** Key -> its one-byte index. */
 export const KEY_INDEX: ReadonlyMap<string, number> = new Map(KEYS.map((k, i) => [k, i]));
 
-function u32(b: Uint8Array, p: number): number {
+/** The little-endian u32 at `p` (the caller has checked that four bytes are there). */
+export function u32(b: Uint8Array, p: number): number {
   return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
 }
 

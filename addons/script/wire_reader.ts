@@ -28,6 +28,7 @@ import {
   T_NULL,
   T_STR,
   T_TRUE,
+  u32,
   WireError,
   type WireValue,
 } from "./wire.ts";
@@ -42,14 +43,20 @@ const SHORT = 64;
 /** Empty BYTES are views of this (an ArrayBuffer costs about half a microsecond). */
 const EMPTY = new Uint8Array(0);
 
-function setKey(o: Record<string, WireValue>, k: string, v: WireValue): void {
+/** Sets a key of a decoded dict (`__proto__` as an own property, not the prototype). */
+export function setKey(o: Record<string, WireValue>, k: string, v: WireValue): void {
   if (k === "__proto__") {
     Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   } else o[k] = v;
 }
 
-function u32(b: Uint8Array, p: number): number {
-  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+/** `buf[start..end)` as a latin1 string (one char per byte, like `latin1Decode`); short
+ * ones without a call into the runtime. */
+export function latin1Range(buf: Uint8Array, start: number, end: number): string {
+  if (end - start > SHORT) return latin1Decode(buf.subarray(start, end));
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]);
+  return s;
 }
 
 export class WireReader {
@@ -239,13 +246,9 @@ export class WireReader {
     this.#tag(T_BYTES, "bytes");
     const n = this.#u32();
     this.#need(n);
-    const buf = this.#buf;
     const start = this.#pos;
     this.#pos += n;
-    if (n > SHORT) return latin1Decode(buf.subarray(start, start + n));
-    let s = "";
-    for (let i = start; i < start + n; i++) s += String.fromCharCode(buf[i]);
-    return s;
+    return latin1Range(this.#buf, start, start + n);
   }
 
   latin1OrNull(): string | null {

@@ -2,8 +2,9 @@
  * Writes values and frames in the layout of `wire.ts` into one growing buffer.
  *
  * Rules, written once:
- * - Frames are appended back to back (`beginFrame`/`endFrame`), so the frames of one event
- *   loop turn leave in one pipe write; `take()` hands them over and starts again.
+ * - Frames are appended back to back (`frameWith`, or `beginFrame`/`endFrame`), so the
+ *   frames of one event loop turn leave in one pipe write; `take()` hands them over and
+ *   starts again.
  * - `value()` writes any value the way `JSON.stringify` would see it (undefined, functions
  *   and symbols dropped from dicts and null in lists, `toJSON` honoured), plus `Uint8Array`
  *   as BYTES. A BigInt, a cycle or nesting deeper than `MAX_DEPTH` is a `WireError`.
@@ -61,11 +62,6 @@ export class WireWriter {
     return this.#buf;
   }
 
-  /** What was written since `start`, as a view (valid until the next write). */
-  since(start: number): Uint8Array {
-    return this.#buf.subarray(start, this.#pos);
-  }
-
   /** Drops everything written after `length` (to undo a frame that failed half-way). */
   truncate(length: number): void {
     this.#pos = Math.min(this.#pos, length);
@@ -112,16 +108,21 @@ export class WireWriter {
     this.#view.setUint32(start + 4, size, true);
   }
 
-  /** Writes `message` as one frame; nothing is left behind if it cannot be encoded. */
-  frame(message: unknown): void {
+  /** Writes one frame whose value `write` writes; nothing is left behind if it throws. */
+  frameWith(write: (w: WireWriter) => void): void {
     const start = this.beginFrame();
     try {
-      this.value(message);
+      write(this);
     } catch (e) {
       this.#pos = start;
       throw e;
     }
     this.endFrame(start);
+  }
+
+  /** Writes `message` as one frame; nothing is left behind if it cannot be encoded. */
+  frame(message: unknown): void {
+    this.frameWith((w) => w.value(message));
   }
 
   null(): void {

@@ -72,15 +72,7 @@ export class WorkerChannel {
   /** Writes one frame with `write` (which writes exactly one value), sent this turn. */
   send(write: (w: WireWriter) => void): void {
     if (!this.#open) return;
-    const w = this.#out;
-    const start = w.beginFrame();
-    try {
-      write(w);
-    } catch (e) {
-      w.truncate(start);
-      throw e;
-    }
-    w.endFrame(start);
+    this.#out.frameWith(write);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#flush());

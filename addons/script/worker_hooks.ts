@@ -51,22 +51,28 @@ export interface Reply {
   invalid?: string;
 }
 
+/** The reply fields written only when set (besides `delta`). */
+const OPTIONAL = ["state", "result", "rt", "invalid"] as const;
+
 /** Writes a reply message. Throws `WireError` if a value in it cannot be encoded. */
 export function writeReply(w: WireWriter, id: WireValue, r: Reply): void {
-  const fields: [string, unknown][] = [
-    ["t", "reply"],
-    ["id", id],
-    ["errors", r.errors],
-    ["warnings", r.warnings],
-    ["changed", r.changed === true],
-  ];
-  for (const k of ["state", "result", "rt", "invalid"] as const) {
-    if (r[k] !== undefined) fields.push([k, r[k]]);
-  }
-  w.dict(fields.length + (r.delta === undefined ? 0 : 1));
-  for (const [k, v] of fields) {
+  let n = r.delta === undefined ? 5 : 6;
+  for (const k of OPTIONAL) if (r[k] !== undefined) n++;
+  w.dict(n);
+  w.key("t");
+  w.str("reply");
+  w.key("id");
+  w.value(id);
+  w.key("errors");
+  w.value(r.errors);
+  w.key("warnings");
+  w.value(r.warnings);
+  w.key("changed");
+  w.bool(r.changed === true);
+  for (const k of OPTIONAL) {
+    if (r[k] === undefined) continue;
     w.key(k);
-    w.value(v);
+    w.value(r[k]);
   }
   if (r.delta !== undefined) {
     w.key("state");
