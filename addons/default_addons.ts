@@ -1,5 +1,6 @@
 /** The built-in addons every tool loads, in order. */
 import type { Addon } from "../core/hooks.ts";
+import type { RsaSignerFactory } from "../core/certs/rsa_signer.ts";
 import type { HookRunner } from "../proxy/server.ts";
 import { type ScriptHost, ScriptLoader } from "./script/script.ts";
 import { Block } from "./block.ts";
@@ -14,7 +15,13 @@ import { SaveHar } from "./save_har.ts";
 import { TlsConfig } from "./tlsconfig.ts";
 import { Onboarding } from "./onboarding.ts";
 
-export function defaultAddons(hooks: HookRunner & ScriptHost): Addon[] {
+/** Native engines the entry point may offer (core code opens no libraries itself). */
+export interface NativeEngines {
+  /** Signs forged leaves faster than WebCrypto (OpenSSL through FFI). */
+  rsaSigner?: RsaSignerFactory;
+}
+
+export function defaultAddons(hooks: HookRunner & ScriptHost, native: NativeEngines = {}): Addon[] {
   return [
     coreOptions,
     new CoreCommands(),
@@ -25,7 +32,7 @@ export function defaultAddons(hooks: HookRunner & ScriptHost): Addon[] {
     new SaveHar(),
     new Export(),
     new Block(),
-    new TlsConfig(),
+    new TlsConfig(undefined, undefined, native.rsaSigner ?? null),
     new Onboarding(),
     nextLayerAddon as Addon,
     new ProxyServer(hooks),

@@ -12,6 +12,7 @@ import type { Options } from "../core/options.ts";
 import { loadOrCreateCa } from "../core/certs/ca_files.ts";
 import { CertStore } from "../core/certs/cert_store.ts";
 import { certProviderFor } from "../core/certs/cert_provider.ts";
+import type { RsaSignerFactory } from "../core/certs/rsa_signer.ts";
 import { expandHome } from "../core/paths.ts";
 import type { Context } from "../layers/context.ts";
 import type {
@@ -64,8 +65,16 @@ export class TlsConfig {
   #store: CertStore | null = null;
   readonly certs: CertProvider;
 
-  /** `certs` replaces the CA-backed certificate store (tests); by default it is built at start. */
-  constructor(readonly files: TlsFiles = DENO_TLS_FILES, certs?: CertProvider) {
+  /**
+   * `certs` replaces the CA-backed certificate store (tests); by default it is built at start.
+   * `rsaSigner` offers a faster engine for signing leaves (OpenSSL through FFI, injected by the
+   * entry point); it is used only if its test signature verifies.
+   */
+  constructor(
+    readonly files: TlsFiles = DENO_TLS_FILES,
+    certs?: CertProvider,
+    readonly rsaSigner: RsaSignerFactory | null = null,
+  ) {
     this.certs = certs ?? {
       getCert: (request) => {
         if (this.#store === null) throw new Error("the certificate authority is not loaded yet");
@@ -91,6 +100,10 @@ export class TlsConfig {
       const loaded = await loadOrCreateCa(confdir, { keySize: options.get("key_size") as number });
       for (const warning of loaded.warnings) this.#logger!.warn(warning);
       if (loaded.created) this.#logger!.info(`Created a new CA in ${confdir}.`);
+      if (this.rsaSigner !== null) {
+        const signer = await loaded.ca.useNativeSigner(this.rsaSigner);
+        this.#logger!.debug(`Leaf certificates are signed with ${signer.name}.`);
+      }
       store = new CertStore(loaded.ca);
     } catch (e) {
       this.#logger!.error(
@@ -108,6 +121,10 @@ export class TlsConfig {
       }
     }
     this.#store = store;
+  }
+
+  done(): void {
+    this.#store?.ca.closeSigner();
   }
 
   load(loader: Loader): void {

@@ -1,7 +1,8 @@
 /**
  * TLS interception micro-benchmarks: `deno bench -A bench/cert_bench.ts`.
  * - leaf generation with the reused CA key (mitmproxy style: one RSA signature, no keygen),
- *   next to that signature alone (the floor: DER writing should add little to it),
+ *   next to that signature alone (the floor: DER writing should add little to it), with
+ *   WebCrypto and with OpenSSL through FFI (what `mitmdeno dump` uses when libcrypto is there),
  * - CertStore hits (generated cache, custom wildcard), and the single-flight miss path,
  * - node:tls SecureContext creation, with the key (once per key) and with the certificate only
  *   (once per generated leaf: proxy/secure_contexts.ts reuses the validated key),
@@ -12,6 +13,7 @@ import tls from "node:tls";
 import { CertificateAuthority } from "../core/certs/ca.ts";
 import { CertStore } from "../core/certs/cert_store.ts";
 import { generateLeaf } from "../core/certs/leaf.ts";
+import { openLibcryptoRsaSigner } from "../ffi/libcrypto_rsa_signer.ts";
 import { parseClientHello } from "../codecs/tls/client_hello.ts";
 import { OPENSSL_TLS13_HELLO } from "../tests/codecs/tls/client_hello_fixtures.ts";
 
@@ -25,6 +27,11 @@ const custom = await generateLeaf(ca, {
 const customStore = new CertStore(ca);
 await customStore.addCustomCertPem(custom.certPem, { source: "bench", domain: "*.custom.example" });
 const leaf = await generateLeaf(ca, { commonName: "ctx.example", sans: ["ctx.example"] });
+const nativeCa = await CertificateAuthority.create({ keySize: 2048 });
+const native = await nativeCa.useNativeSigner(openLibcryptoRsaSigner);
+if (native.name === "WebCrypto") {
+  console.error("libcrypto is not usable here: FFI rows show WebCrypto");
+}
 
 let n = 0;
 /** About the size of a TBSCertificate with two SANs. */
@@ -43,6 +50,22 @@ Deno.bench(
   { group: "leaf" },
   async () => {
     await generateLeaf(ca, { commonName: `h${n}.example`, sans: [`h${n++}.example`, "10.0.0.1"] });
+  },
+);
+
+Deno.bench(
+  "leaf: RSA-2048 signature alone (OpenSSL libcrypto through FFI)",
+  { group: "leaf" },
+  async () => {
+    await native.sign(TBS_SIZED);
+  },
+);
+
+Deno.bench(
+  "leaf: generateLeaf, reused RSA-2048 CA key, OpenSSL signer",
+  { group: "leaf" },
+  async () => {
+    await generateLeaf(nativeCa, { commonName: `n${n}.example`, sans: [`n${n++}.example`] });
   },
 );
 

@@ -20,6 +20,12 @@ import {
   type RsaPrivateKey,
 } from "./rsa_key.ts";
 import { RSA_SHA256, x509 } from "./x509.ts";
+import {
+  checkedSigner,
+  type RsaSigner,
+  type RsaSignerFactory,
+  webCryptoSigner,
+} from "./rsa_signer.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const CA_EXPIRY_DAYS = 10 * 365;
@@ -66,6 +72,7 @@ export class CertificateAuthority {
   readonly keyId: string | null;
 
   #fields: CertificateFields | null = null;
+  #signer: RsaSigner | null = null;
   #keyIdentifier: Uint8Array<ArrayBuffer> | null = null;
   #akiExtension: Uint8Array<ArrayBuffer> | null = null;
 
@@ -82,6 +89,29 @@ export class CertificateAuthority {
   /** The signing pair (RSASSA-PKCS1-v1_5 / SHA-256). */
   get keyPair(): CryptoKeyPair {
     return this.key.keyPair;
+  }
+
+  /** Signs leaves with the CA key: WebCrypto unless `useNativeSigner` found a faster engine. */
+  get signer(): RsaSigner {
+    return this.#signer ??= webCryptoSigner(this.key.keyPair.privateKey);
+  }
+
+  /**
+   * Switches leaf signing to a signer from `factory` (OpenSSL through FFI) if it can be made
+   * and its test signature verifies; returns the signer in use either way.
+   */
+  async useNativeSigner(factory: RsaSignerFactory): Promise<RsaSigner> {
+    const native = await checkedSigner(factory, this.key.pkcs8, this.key.keyPair.publicKey);
+    if (native === null) return this.signer;
+    this.#signer?.close();
+    this.#signer = native;
+    return native;
+  }
+
+  /** Releases a native signer (the CA keeps signing with WebCrypto afterwards). */
+  closeSigner(): void {
+    this.#signer?.close();
+    this.#signer = null;
   }
 
   // The DER accessors below hand out shared, cached bytes: read them, never modify them.

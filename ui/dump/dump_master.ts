@@ -15,6 +15,7 @@ import { ErrorCheck } from "./error_check.ts";
 import type { ReadFile } from "../../addons/read_file.ts";
 import type { ScriptLoader } from "../../addons/script/script.ts";
 import { utf8Encode } from "../../codecs/bytes.ts";
+import { openLibcryptoRsaSigner } from "../../ffi/libcrypto_rsa_signer.ts";
 
 function writeStdout(text: string): void {
   Deno.stdout.writeSync(utf8Encode(text));
@@ -48,7 +49,7 @@ export async function runDump(argv: readonly string[]): Promise<number> {
   });
   master.logger.subscribe(errorCheck.observe);
   master.addons.add(
-    ...defaultAddons(master.addons),
+    ...defaultAddons(master.addons, { rsaSigner: openLibcryptoRsaSigner }),
     new Dumper({ write: writeStdout, color }),
     errorCheck,
   );
