@@ -40,7 +40,7 @@ export abstract class Layer {
    * common path it hands out the driving generator directly (one `yield*` level less on
    * every command). Iterate the result at once: the paused check happens at the call.
    */
-  handleEvent(event: Event): CommandGenerator {
+  handleEvent(event: Event): Iterable<Command> {
     if (this.#paused !== null) return this.#resume(event, this.#paused);
     return this.#drive(this.handle(event), undefined);
   }
