@@ -53,7 +53,9 @@ export class Http1Client {
   }
 
   /** Nothing to send before the first request (HTTP/2 would send its SETTINGS here). */
-  *start(): Generator<Command, void, unknown> {}
+  start(): Command[] {
+    return [];
+  }
 
   get idle(): boolean {
     return this.#state === "idle";
@@ -74,27 +76,35 @@ export class Http1Client {
     return rest;
   }
 
-  *handleEvent(event: Event | HttpEvent): Generator<Command, void, unknown> {
+  handleEvent(event: Event | HttpEvent): Command[] {
+    const out: Command[] = [];
+    this.#handle(out, event);
+    return out;
+  }
+
+  #handle(out: Command[], event: Event | HttpEvent): void {
     if (event instanceof RequestHeaders) {
-      yield* this.#sendRequestHeaders(event);
+      this.#sendRequestHeaders(out, event);
     } else if (event instanceof RequestData) {
       if (event.data.length === 0) return;
-      yield new SendData(this.conn, this.#requestChunked ? encodeChunk(event.data) : event.data);
+      out.push(
+        new SendData(this.conn, this.#requestChunked ? encodeChunk(event.data) : event.data),
+      );
     } else if (event instanceof RequestEndOfMessage) {
       if (this.#requestChunked) {
-        yield new SendData(this.conn, encodeLastChunk(event.trailers?.fields ?? []));
+        out.push(new SendData(this.conn, encodeLastChunk(event.trailers?.fields ?? [])));
       }
     } else if (event instanceof RequestProtocolError) {
       // The client side broke mid-request: this connection is unusable.
-      yield* this.#close();
+      this.#close(out);
     } else if (event instanceof DataReceived) {
-      yield* this.#receive(event.data);
+      this.#receive(out, event.data);
     } else if (event instanceof ConnectionClosed) {
-      yield* this.#serverClosed();
+      this.#serverClosed(out);
     }
   }
 
-  *#sendRequestHeaders(event: RequestHeaders): Generator<Command, void, unknown> {
+  #sendRequestHeaders(out: Command[], event: RequestHeaders): void {
     const request = event.request;
     this.#state = "request";
     this.#streamId = event.streamId;
@@ -117,19 +127,23 @@ export class Http1Client {
       // HTTP/1.1 requires Host; absolute-form requests may arrive without one.
       fields = [["Host", request.authority || hostPort(request)], ...fields];
     }
-    yield new SendData(this.conn, assembleRequestHead(request.method, target, version, fields));
+    out.push(new SendData(this.conn, assembleRequestHead(request.method, target, version, fields)));
     // A chunked request without body still needs its last chunk to be complete.
-    if (event.endStream && this.#requestChunked) yield new SendData(this.conn, encodeLastChunk([]));
+    if (event.endStream && this.#requestChunked) {
+      out.push(new SendData(this.conn, encodeLastChunk([])));
+    }
   }
 
-  *#receive(data: Uint8Array): Generator<Command, void, unknown> {
+  #receive(out: Command[], data: Uint8Array): void {
     if (this.#state !== "request") {
       if (this.#state === "idle" && data.length > 0) {
-        yield new Log(
-          `server ${describeAddress(this.conn)} sent ${data.length} unexpected bytes; closing`,
-          "info",
+        out.push(
+          new Log(
+            `server ${describeAddress(this.conn)} sent ${data.length} unexpected bytes; closing`,
+            "info",
+          ),
         );
-        yield* this.#close();
+        this.#close(out);
       }
       return;
     }
@@ -139,7 +153,7 @@ export class Http1Client {
         const result = this.#head.feed(chunk);
         if (result === null) return;
         if ("error" in result) {
-          yield* this.#fail(`invalid response from server: ${result.error}`);
+          this.#fail(out, `invalid response from server: ${result.error}`);
           return;
         }
         chunk = result.rest;
@@ -148,7 +162,7 @@ export class Http1Client {
           maxHeaderCount: this.context.options.max_header_count,
         });
         if ("error" in head) {
-          yield* this.#fail(`invalid response from server: ${head.error}`);
+          this.#fail(out, `invalid response from server: ${head.error}`);
           return;
         }
         if (head.statusCode >= 100 && head.statusCode < 200 && head.statusCode !== 101) {
@@ -159,7 +173,7 @@ export class Http1Client {
         }
         const framing = responseBodyFraming(this.#request!.method, head);
         if ("error" in framing) {
-          yield* this.#fail(`invalid response from server: ${framing.error}`);
+          this.#fail(out, `invalid response from server: ${framing.error}`);
           return;
         }
         const now = this.context.clock.now();
@@ -182,13 +196,13 @@ export class Http1Client {
           // The connection now belongs to whatever protocol was upgraded to.
           this.#state = "tunnel";
           if (chunk.length > 0) this.#tunnelBuffered.push(chunk);
-          yield new ReceiveHttp(new ResponseHeaders(this.#streamId, response, true));
-          yield new ReceiveHttp(new ResponseEndOfMessage(this.#streamId, null));
+          out.push(new ReceiveHttp(new ResponseHeaders(this.#streamId, response, true)));
+          out.push(new ReceiveHttp(new ResponseEndOfMessage(this.#streamId, null)));
           return;
         }
         if (framing.kind === "none" || (framing.kind === "length" && framing.length === 0)) {
-          yield new ReceiveHttp(new ResponseHeaders(this.#streamId, response, true));
-          yield* this.#finishResponse(null);
+          out.push(new ReceiveHttp(new ResponseHeaders(this.#streamId, response, true)));
+          this.#finishResponse(out, null);
           return;
         }
         if (framing.kind === "close") this.#keepAlive = false;
@@ -196,70 +210,72 @@ export class Http1Client {
           maxHeadSize: this.context.options.max_head_size,
           maxHeaderCount: this.context.options.max_header_count,
         });
-        yield new ReceiveHttp(new ResponseHeaders(this.#streamId, response, false));
+        out.push(new ReceiveHttp(new ResponseHeaders(this.#streamId, response, false)));
       } else {
         const result = this.#body!.feed(chunk);
         if ("error" in result) {
-          yield* this.#fail(`invalid response body from server: ${result.error}`);
+          this.#fail(out, `invalid response body from server: ${result.error}`);
           return;
         }
         for (const part of result.data) {
-          if (part.length > 0) yield new ReceiveHttp(new ResponseData(this.#streamId, part));
+          if (part.length > 0) out.push(new ReceiveHttp(new ResponseData(this.#streamId, part)));
         }
         if (!result.done) return;
         if (result.rest.length > 0) this.#keepAlive = false; // data beyond the response
-        yield* this.#finishResponse(result.trailers ?? null);
+        this.#finishResponse(out, result.trailers ?? null);
         return;
       }
     }
   }
 
-  *#finishResponse(trailers: [string, string][] | null): Generator<Command, void, unknown> {
+  #finishResponse(out: Command[], trailers: [string, string][] | null): void {
     this.#body = null;
     this.#responseDone = true;
     const streamId = this.#streamId;
     if (this.#keepAlive) {
       this.#state = "idle";
     } else {
-      yield* this.#close();
+      this.#close(out);
     }
-    yield new ReceiveHttp(
-      new ResponseEndOfMessage(streamId, trailers ? new Headers(trailers) : null),
+    out.push(
+      new ReceiveHttp(
+        new ResponseEndOfMessage(streamId, trailers ? new Headers(trailers) : null),
+      ),
     );
   }
 
-  *#serverClosed(): Generator<Command, void, unknown> {
+  #serverClosed(out: Command[]): void {
     if (this.#state === "request" && !this.#responseDone) {
       if (this.#gotHead) {
         const end = this.#body!.eof();
         if (!("error" in end)) {
           this.#keepAlive = false;
-          yield* this.#finishResponse(end.trailers ?? null);
+          this.#finishResponse(out, end.trailers ?? null);
           return;
         }
-        yield* this.#fail(`server closed the connection mid-response: ${end.error}`);
+        this.#fail(out, `server closed the connection mid-response: ${end.error}`);
         return;
       }
-      yield* this.#fail("server closed the connection without sending a response");
+      this.#fail(out, "server closed the connection without sending a response");
       return;
     }
-    yield* this.#close();
+    this.#close(out);
   }
 
-  *#fail(message: string): Generator<Command, void, unknown> {
+  #fail(out: Command[], message: string): void {
     const streamId = this.#streamId;
     // The socket error, if any, says why (e.g. "connection reset by peer").
     if (this.conn.error !== null && !message.includes(this.conn.error)) {
       message = `${message} (${this.conn.error})`;
     }
-    yield* this.#close();
-    yield new ReceiveHttp(new ResponseProtocolError(streamId, message, 502));
+    this.#close(out);
+    out.push(new ReceiveHttp(new ResponseProtocolError(streamId, message, 502)));
   }
 
-  *#close(): Generator<Command, void, unknown> {
+  #close(out: Command[]): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
-    yield new CloseConnection(this.conn);
+    out.push(new CloseConnection(this.conn));
   }
 }
 

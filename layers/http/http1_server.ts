@@ -72,7 +72,9 @@ export class Http1Server {
   }
 
   /** Nothing to send before the first request (HTTP/2 would send its SETTINGS here). */
-  *start(): Generator<Command, void, unknown> {}
+  start(): Command[] {
+    return [];
+  }
 
   get streamId(): number {
     return this.#streamId;
@@ -86,36 +88,44 @@ export class Http1Server {
     return rest;
   }
 
-  *handleEvent(event: Event | HttpEvent): Generator<Command, void, unknown> {
+  handleEvent(event: Event | HttpEvent): Command[] {
+    const out: Command[] = [];
+    this.#handle(out, event);
+    return out;
+  }
+
+  #handle(out: Command[], event: Event | HttpEvent): void {
     if (event instanceof DataReceived) {
       if (this.#state === "closed" || this.#state === "tunnel") return;
       this.#buffer.push(event.data);
-      yield* this.#readBuffered();
+      this.#readBuffered(out);
     } else if (event instanceof ConnectionClosed) {
-      yield* this.#clientClosedEvent();
+      this.#clientClosedEvent(out);
     } else if (event instanceof ResponseHeaders) {
-      yield* this.#sendResponseHeaders(event.response, event.endStream);
+      this.#sendResponseHeaders(out, event.response, event.endStream);
     } else if (event instanceof ResponseData) {
       if (event.data.length === 0 || this.#state === "closed") return;
-      yield new SendData(this.conn, this.#responseChunked ? encodeChunk(event.data) : event.data);
+      out.push(
+        new SendData(this.conn, this.#responseChunked ? encodeChunk(event.data) : event.data),
+      );
     } else if (event instanceof ResponseEndOfMessage) {
-      yield* this.#endResponse(event.trailers?.fields);
+      this.#endResponse(out, event.trailers?.fields);
     } else if (event instanceof ResponseProtocolError) {
-      yield* this.#responseFailed(event);
+      this.#responseFailed(out, event);
     } else if (event instanceof RequestProtocolError) {
       // A stream gave up on the request (e.g. body too large): it answers, then we close.
       this.#keepAlive = false;
     }
   }
 
-  *#readBuffered(): Generator<Command, void, unknown> {
+  #readBuffered(out: Command[]): void {
     while (this.#buffer.length > 0 && (this.#state === "head" || this.#state === "body")) {
       const chunk = this.#buffer.shift()!;
       if (this.#state === "head") {
         const result = this.#head.feed(chunk);
         if (result === null) continue;
         if ("error" in result) {
-          yield* this.#badRequest(result.error, result.status);
+          this.#badRequest(out, result.error, result.status);
           return;
         }
         if (result.rest.length > 0) this.#buffer.unshift(result.rest);
@@ -124,31 +134,31 @@ export class Http1Server {
           maxHeaderCount: this.context.options.max_header_count,
         });
         if ("error" in head) {
-          yield* this.#badRequest(head.error, head.status);
+          this.#badRequest(out, head.error, head.status);
           return;
         }
-        yield* this.#startRequest(head);
+        this.#startRequest(out, head);
       } else {
         const result = this.#body!.feed(chunk);
         if ("error" in result) {
-          yield* this.#requestFailed(result.error, result.status);
+          this.#requestFailed(out, result.error, result.status);
           return;
         }
         for (const data of result.data) {
-          if (data.length > 0) yield new ReceiveHttp(new RequestData(this.#streamId, data));
+          if (data.length > 0) out.push(new ReceiveHttp(new RequestData(this.#streamId, data)));
         }
         if (result.done) {
           if (result.rest.length > 0) this.#buffer.unshift(result.rest);
-          yield* this.#finishRequest(result.trailers ?? null);
+          this.#finishRequest(out, result.trailers ?? null);
         }
       }
     }
   }
 
-  *#startRequest(head: RequestHead): Generator<Command, void, unknown> {
+  #startRequest(out: Command[], head: RequestHead): void {
     const framing = requestBodyFraming(head);
     if ("error" in framing) {
-      yield* this.#badRequest(framing.error, framing.status);
+      this.#badRequest(out, framing.error, framing.status);
       return;
     }
     if (
@@ -156,7 +166,8 @@ export class Http1Server {
       head.headers.some(([name]) => name.toLowerCase() === "content-length")
     ) {
       // Both framings at once is the classic request-smuggling trick (RFC 9112 §6.3).
-      yield* this.#badRequest(
+      this.#badRequest(
+        out,
         "Received both a Transfer-Encoding and a Content-Length header, refusing as per RFC 9112 section 6.3.",
         400,
       );
@@ -188,82 +199,88 @@ export class Http1Server {
       ? !tokens.has("close")
       : tokens.has("keep-alive");
     if (framing.kind === "none" || (framing.kind === "length" && framing.length === 0)) {
-      yield new ReceiveHttp(new RequestHeaders(this.#streamId, request, true));
-      yield* this.#finishRequest(null);
+      out.push(new ReceiveHttp(new RequestHeaders(this.#streamId, request, true)));
+      this.#finishRequest(out, null);
       return;
     }
     if (expectsContinue(head)) {
       // We answer 100-continue ourselves so the body arrives while hooks run; the server
       // then gets the whole request and needs no Expect handshake.
       headers.delete("expect");
-      yield new SendData(this.conn, latin1Encode("HTTP/1.1 100 Continue\r\n\r\n"));
+      out.push(new SendData(this.conn, latin1Encode("HTTP/1.1 100 Continue\r\n\r\n")));
     }
     this.#body = createBodyReader(framing, {
       maxHeadSize: this.context.options.max_head_size,
       maxHeaderCount: this.context.options.max_header_count,
     });
     this.#state = "body";
-    yield new ReceiveHttp(new RequestHeaders(this.#streamId, request, false));
+    out.push(new ReceiveHttp(new RequestHeaders(this.#streamId, request, false)));
   }
 
-  *#finishRequest(trailers: [string, string][] | null): Generator<Command, void, unknown> {
+  #finishRequest(out: Command[], trailers: [string, string][] | null): void {
     this.#body = null;
     this.#requestDone = true;
     this.#state = "response";
     if (this.#request !== null) this.#request.timestamp_end = this.context.clock.now();
-    yield new ReceiveHttp(
-      new RequestEndOfMessage(this.#streamId, trailers ? new Headers(trailers) : null),
+    out.push(
+      new ReceiveHttp(
+        new RequestEndOfMessage(this.#streamId, trailers ? new Headers(trailers) : null),
+      ),
     );
   }
 
-  *#badRequest(message: string, status: number): Generator<Command, void, unknown> {
+  #badRequest(out: Command[], message: string, status: number): void {
     // No stream exists yet: answer ourselves, then close.
-    yield new Log(`HTTP/1 protocol error from client: ${message}`, "info");
+    out.push(new Log(`HTTP/1 protocol error from client: ${message}`, "info"));
     const response = makeErrorResponse(status, message, this.context.clock.now());
     this.#responseChunked = false;
-    yield new SendData(
-      this.conn,
-      assembleResponseHead("HTTP/1.1", response.status_code, response.reason, [
-        ...response.headers.fields,
-        ["Connection", "close"],
-      ]),
+    out.push(
+      new SendData(
+        this.conn,
+        assembleResponseHead("HTTP/1.1", response.status_code, response.reason, [
+          ...response.headers.fields,
+          ["Connection", "close"],
+        ]),
+      ),
     );
-    if (response.raw_content) yield new SendData(this.conn, response.raw_content);
+    if (response.raw_content) out.push(new SendData(this.conn, response.raw_content));
     this.#state = "closed";
-    yield new CloseConnection(this.conn);
+    out.push(new CloseConnection(this.conn));
   }
 
-  *#requestFailed(message: string, status: number): Generator<Command, void, unknown> {
+  #requestFailed(out: Command[], message: string, status: number): void {
     this.#state = "response";
     this.#keepAlive = false;
     this.#buffer = [];
-    yield new ReceiveHttp(new RequestProtocolError(this.#streamId, message, status));
+    out.push(new ReceiveHttp(new RequestProtocolError(this.#streamId, message, status)));
   }
 
-  *#clientClosedEvent(): Generator<Command, void, unknown> {
+  #clientClosedEvent(out: Command[]): void {
     this.#clientClosed = true;
     if (this.#state === "body") {
       const end = this.#body!.eof();
       if ("error" in end) {
-        yield* this.#requestFailed(`client disconnected: ${end.error}`, 400);
+        this.#requestFailed(out, `client disconnected: ${end.error}`, 400);
         return;
       }
-      yield* this.#finishRequest(end.trailers ?? null);
+      this.#finishRequest(out, end.trailers ?? null);
       return;
     }
     if (this.#state === "head") {
       this.#state = "closed";
-      yield new CloseConnection(this.conn);
+      out.push(new CloseConnection(this.conn));
       return;
     }
     if (this.#state === "response" && !this.#responseStarted) {
       // The client gave up waiting: end the exchange (mitmproxy's "Client disconnected.").
       this.#keepAlive = false;
-      yield new ReceiveHttp(new RequestProtocolError(this.#streamId, "Client disconnected.", 499));
+      out.push(
+        new ReceiveHttp(new RequestProtocolError(this.#streamId, "Client disconnected.", 499)),
+      );
     }
   }
 
-  *#sendResponseHeaders(response: Response, endStream: boolean): Generator<Command, void, unknown> {
+  #sendResponseHeaders(out: Command[], response: Response, endStream: boolean): void {
     if (this.#state === "closed") return;
     this.#responseStarted = true;
     const request = this.#request;
@@ -278,24 +295,24 @@ export class Http1Server {
       !headers.has("content-length") && !endStream;
     if (this.#responseCloseDelimited) this.#keepAlive = false;
     if (connectionTokens(headers.fields).has("close")) this.#keepAlive = false;
-    yield new SendData(
-      this.conn,
-      assembleResponseHead(
-        response.http_version.startsWith("HTTP/2") ? "HTTP/1.1" : response.http_version,
-        response.status_code,
-        // HTTP/2 responses carry no reason phrase; HTTP/1 clients expect one.
-        response.reason || (REASON_PHRASES[response.status_code] ?? ""),
-        headers.fields,
+    out.push(
+      new SendData(
+        this.conn,
+        assembleResponseHead(
+          response.http_version.startsWith("HTTP/2") ? "HTTP/1.1" : response.http_version,
+          response.status_code,
+          // HTTP/2 responses carry no reason phrase; HTTP/1 clients expect one.
+          response.reason || (REASON_PHRASES[response.status_code] ?? ""),
+          headers.fields,
+        ),
       ),
     );
-    if (endStream) yield* this.#endResponse(null);
+    if (endStream) this.#endResponse(out, null);
   }
 
-  *#endResponse(
-    trailers: [string, string][] | null | undefined,
-  ): Generator<Command, void, unknown> {
+  #endResponse(out: Command[], trailers: [string, string][] | null | undefined): void {
     if (this.#state === "closed") return;
-    if (this.#responseChunked) yield new SendData(this.conn, encodeLastChunk(trailers ?? []));
+    if (this.#responseChunked) out.push(new SendData(this.conn, encodeLastChunk(trailers ?? [])));
     this.#responseStarted = false;
     if (this.#switching) {
       this.#state = "tunnel";
@@ -304,28 +321,28 @@ export class Http1Server {
     const mustClose = !this.#keepAlive || this.#clientClosed || !this.#requestDone;
     if (mustClose) {
       this.#state = "closed";
-      yield new CloseConnection(this.conn);
+      out.push(new CloseConnection(this.conn));
       return;
     }
     this.#state = "head";
     this.#head.reset();
     this.#request = null;
-    yield* this.#readBuffered();
+    this.#readBuffered(out);
   }
 
-  *#responseFailed(event: ResponseProtocolError): Generator<Command, void, unknown> {
+  #responseFailed(out: Command[], event: ResponseProtocolError): void {
     if (this.#state === "closed") return;
     if (!this.#responseStarted && event.status !== KILL_STATUS) {
       // Nothing sent yet: answer with a readable error instead of a silent close.
       const response = makeErrorResponse(event.status, event.message, this.context.clock.now());
       response.headers.set("Connection", "close");
       this.#keepAlive = false;
-      yield* this.#sendResponseHeaders(response, false);
-      if (response.raw_content) yield new SendData(this.conn, response.raw_content);
-      yield* this.#endResponse(null);
+      this.#sendResponseHeaders(out, response, false);
+      if (response.raw_content) out.push(new SendData(this.conn, response.raw_content));
+      this.#endResponse(out, null);
       return;
     }
     this.#state = "closed";
-    yield new CloseConnection(this.conn);
+    out.push(new CloseConnection(this.conn));
   }
 }
