@@ -106,10 +106,13 @@ export class TlsSession {
       if (!this.#established) settle({ ok: false, error: message });
       this.#end(message);
     };
+    /** The peer's certificate as node handed it to `checkServerIdentity`, once it has. */
+    let peerSeen: tls.DetailedPeerCertificate | null = null;
     const succeed = () => {
       const socket = this.#socket;
-      // One call: each builds node's legacy objects for the whole chain (costly).
-      const peer = settings.side === "client" ? socket.getPeerCertificate(true) : null;
+      // Each getPeerCertificate(true) builds node's legacy objects for the whole chain (~70 us):
+      // reuse the one node already built for checkServerIdentity.
+      const peer = settings.side === "client" ? peerSeen ?? socket.getPeerCertificate(true) : null;
       if (peer !== null && settings.side === "client" && settings.verify) {
         // With a shared secure context the engine checks the chain but not the name: do it.
         const host = settings.sni ?? settings.verifyHost;
@@ -162,8 +165,11 @@ export class TlsSession {
           ALPNProtocols: settings.alpnOffers.length > 0 ? [...settings.alpnOffers] : undefined,
           rejectUnauthorized: settings.verify,
           secureContext: clientContext(settings),
-          checkServerIdentity: (_host, cert) =>
-            tls.checkServerIdentity(settings.sni ?? settings.verifyHost, cert),
+          checkServerIdentity: (_host, cert) => {
+            // node passes getPeerCertificate(true): the detailed form, chain included.
+            peerSeen = cert as tls.DetailedPeerCertificate;
+            return tls.checkServerIdentity(settings.sni ?? settings.verifyHost, cert);
+          },
         });
         this.#socket.once("secureConnect", succeed);
       }
