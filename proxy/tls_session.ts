@@ -9,7 +9,12 @@ import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { pemEncode } from "../core/certs/pem.ts";
-import { clientContext, serverContext } from "./secure_contexts.ts";
+import {
+  clientContext,
+  markServerKeyProven,
+  serverContext,
+  serverKeyProven,
+} from "./secure_contexts.ts";
 import type { TlsHandshakeResult, TlsSettings } from "../layers/tls_settings.ts";
 
 /** Where the session's ciphertext goes: the raw socket. */
@@ -125,6 +130,7 @@ export class TlsSession {
         }
       }
       this.#established = true;
+      if (settings.side === "server") markServerKeyProven(settings.keyPem);
       this.#engine = engineHandle(socket);
       if (this.#engine !== null) this.#bypassRawWritable();
       const cipher = socket.getCipher();
@@ -144,7 +150,8 @@ export class TlsSession {
         const alpn = settings.alpn;
         this.#socket = new tls.TLSSocket(this.#raw as unknown as import("node:net").Socket, {
           isServer: true,
-          secureContext: context,
+          // The SNI answer alone carries the context once the key is known to work.
+          ...(serverKeyProven(settings.keyPem) ? {} : { secureContext: context }),
           // An SNICallback is required for ALPNCallback to work in Deno (deno-facts §1).
           SNICallback: (_name: string, cb: (err: Error | null, ctx: tls.SecureContext) => void) =>
             cb(null, context),

@@ -1,5 +1,5 @@
 import { strictEqual } from "node:assert/strict";
-import { serverContext } from "../../proxy/secure_contexts.ts";
+import { serverContext, serverKeyProven } from "../../proxy/secure_contexts.ts";
 import type { TlsServerSideSettings } from "../../layers/tls_settings.ts";
 import { CertificateAuthority } from "../../core/certs/ca.ts";
 import { generateLeaf } from "../../core/certs/leaf.ts";
@@ -72,4 +72,20 @@ Deno.test("server contexts: an unreadable key fails the handshake cleanly", asyn
   const bad = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n";
   const result = await handshake(leaf.certPem, bad, ca.certPem, "e.test");
   strictEqual(result.server || result.client, false);
+  strictEqual(serverKeyProven(bad), false);
+  // Still given up front the next time, so it keeps failing cleanly instead of stalling.
+  const again = await handshake(leaf.certPem, bad, ca.certPem, "e.test");
+  strictEqual(again.server || again.client, false);
+});
+
+Deno.test("server contexts: once a key completed a handshake, later ones skip the up-front context and still complete", async () => {
+  const ca = await CertificateAuthority.create();
+  const first = await generateLeaf(ca, { commonName: "f.test", sans: ["f.test"] });
+  strictEqual(serverKeyProven(first.keyPem), false);
+  const r1 = await handshake(first.certPem, first.keyPem, ca.certPem, "f.test");
+  strictEqual(r1.server && r1.client, true);
+  strictEqual(serverKeyProven(first.keyPem), true);
+  const second = await generateLeaf(ca, { commonName: "g.test", sans: ["g.test"] });
+  const r2 = await handshake(second.certPem, second.keyPem, ca.certPem, "g.test");
+  strictEqual(r2.server && r2.client, true);
 });
