@@ -131,6 +131,18 @@ export class Request extends Message {
     this.#updateHostAndAuthority();
   }
 
+  /**
+   * Points the request at `host:port` over `scheme` and leaves the Host header and the authority
+   * as the client sent them (transparent and CONNECT-tunnelled requests). The `host` and `port`
+   * setters would rewrite both.
+   */
+  setAddress(scheme: string, host: string, port: number): void {
+    if (!Number.isInteger(port)) throw new TypeError(`Port must be an integer, not ${port}.`);
+    this.scheme = scheme;
+    this.#host = host;
+    this.#port = port;
+  }
+
   #updateHostAndAuthority(): void {
     const val = hostport(this.scheme, this.#host, this.#port);
     if (this.headers.has("host")) this.headers.set("Host", val);

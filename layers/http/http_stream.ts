@@ -508,19 +508,16 @@ function setDestination(
   scheme: string,
   rewriteHost: boolean,
 ): void {
-  const hostHeader = request.headers.getAll("host");
-  const authority = request.authority;
+  if (!rewriteHost) {
+    request.setAddress(scheme, host, port);
+    return;
+  }
   request.scheme = scheme;
   request.host = host;
   request.port = port;
-  if (rewriteHost) {
-    const defaultPort = scheme === "https" ? 443 : 80;
-    const name = host.includes(":") ? `[${host}]` : host;
-    request.headers.set("Host", port === defaultPort ? name : `${name}:${port}`);
-  } else {
-    if (hostHeader.length > 0) request.headers.setAll("Host", hostHeader);
-    request.authority = authority;
-  }
+  const defaultPort = scheme === "https" ? 443 : 80;
+  const name = host.includes(":") ? `[${host}]` : host;
+  request.headers.set("Host", port === defaultPort ? name : `${name}:${port}`);
 }
 
 /** Keeps Content-Length true to the body we send (addons may have changed it). */

@@ -55,6 +55,18 @@ Deno.test("url/host/port setters update an existing Host header and authority", 
   assert.equal(h2.first_line_format, "absolute");
 });
 
+Deno.test("setAddress retargets the request but keeps Host header and authority as sent", () => {
+  const r = treq();
+  r.headers.add("Host", "sent.example");
+  r.headers.add("Host", "dup.example");
+  r.authority = "sent.example";
+  r.setAddress("https", "10.0.0.1", 8443);
+  assert.equal(r.url, "https://10.0.0.1:8443/path");
+  assert.deepEqual(r.headers.getAll("host"), ["sent.example", "dup.example"]);
+  assert.equal(r.authority, "sent.example");
+  assert.throws(() => r.setAddress("http", "x", 1.5), TypeError);
+});
+
 Deno.test("host_header, pretty_host and pretty_url", () => {
   const r = treq();
   assert.equal(r.host_header, null);
