@@ -39,6 +39,7 @@ export abstract class Layer {
    * Feeds one event, honouring a pending blocking command. Not a generator itself: on the
    * common path it hands out the driving generator directly (one `yield*` level less on
    * every command). Iterate the result at once: the paused check happens at the call.
+   * Subclasses that never wait may return a plain array of commands instead (`HttpLayer`).
    */
   handleEvent(event: Event): Iterable<Command> {
     if (this.#paused !== null) return this.#resume(event, this.#paused);
