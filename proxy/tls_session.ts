@@ -118,8 +118,9 @@ export class TlsSession {
       // Each getPeerCertificate(true) builds node's legacy objects for the whole chain (~70 us):
       // reuse the one node already built for checkServerIdentity.
       const peer = settings.side === "client" ? peerSeen ?? socket.getPeerCertificate(true) : null;
-      if (peer !== null && settings.side === "client" && settings.verify) {
-        // With a shared secure context the engine checks the chain but not the name: do it.
+      if (peer !== null && peerSeen === null && settings.side === "client" && settings.verify) {
+        // With a shared secure context the engine checks the chain but not the name. node checks
+        // it through our checkServerIdentity (peerSeen set); check here only if it did not.
         const host = settings.sni ?? settings.verifyHost;
         const mismatch = tls.checkServerIdentity(host, peer);
         if (mismatch !== undefined) {

@@ -113,7 +113,6 @@ export class HttpLayer extends Layer {
    * every command (measured: bench/http_layer_bench.ts).
    */
   override handleEvent(event: Event): Iterable<Command> {
-    if (this.isPaused) return super.handleEvent(event);
     const out: Command[] = [];
     this.#dispatch(event, out);
     for (const command of out) {
@@ -125,10 +124,9 @@ export class HttpLayer extends Layer {
     return out;
   }
 
+  /** Never driven (`handleEvent` is overridden); here because every layer has one. */
   protected *handle(event: Event): CommandGenerator {
-    const out: Command[] = [];
-    this.#dispatch(event, out);
-    yield* out;
+    yield* this.handleEvent(event);
   }
 
   #dispatch(event: Event, out: Command[]): void {
