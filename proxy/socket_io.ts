@@ -12,6 +12,7 @@ export interface Transport {
   close(): void;
 }
 
+import { SEND_ARENA } from "../codecs/byte_arena.ts";
 import { concatBytes } from "../codecs/bytes.ts";
 
 /**
@@ -24,6 +25,8 @@ const MAX_READ_SIZE = 1024 * 1024;
 const COALESCE_LIMIT = 64 * 1024;
 /** Reads at least this big are handed over instead of copied. */
 const HANDOVER_SIZE = 64 * 1024;
+/** A shared small-read buffer is replaced once less than this is left for the next read. */
+const MIN_FREE = 4 * 1024;
 
 export class SocketIo {
   #queue: Uint8Array[] = [];
@@ -48,16 +51,34 @@ export class SocketIo {
     return this.#error;
   }
 
-  /** Reads until the peer closes; `onData` gets a private copy of each chunk. */
+  /**
+   * Reads until the peer closes. `onData` gets each chunk as bytes nobody writes to again:
+   * small reads are views into a shared 16 KiB buffer (a new array costs ~0.8 µs, two per
+   * proxied request), so a chunk that is kept keeps that buffer alive; bigger reads are
+   * handed over or copied.
+   */
   async readLoop(
     onData: (data: Uint8Array) => void,
     beforeRead: () => Promise<void> | void,
   ): Promise<string | null> {
     let buffer = new Uint8Array(MIN_READ_SIZE);
+    let used = 0; // bytes of `buffer` already handed out (small reads only)
     try {
       while (!this.#closed) {
         const wait = beforeRead();
         if (wait) await wait;
+        if (used > 0) {
+          // Small reads share one minimum-size buffer: each gets a view of its own bytes.
+          const n = await this.transport.read(buffer.subarray(used));
+          if (n === null) return null;
+          onData(buffer.subarray(used, used + n));
+          used += n;
+          if (buffer.length - used < MIN_FREE) {
+            buffer = new Uint8Array(MIN_READ_SIZE);
+            used = 0;
+          }
+          continue;
+        }
         const n = await this.transport.read(buffer);
         if (n === null) return null;
         if (n === buffer.length) {
@@ -68,11 +89,12 @@ export class SocketIo {
           // Mostly full: a fresh buffer costs less than copying this much.
           onData(buffer.subarray(0, n));
           buffer = new Uint8Array(buffer.length);
+        } else if (buffer.length === MIN_READ_SIZE) {
+          onData(buffer.subarray(0, n));
+          used = n;
         } else {
           onData(buffer.slice(0, n));
-          if (n < buffer.length >> 3 && buffer.length > MIN_READ_SIZE) {
-            buffer = new Uint8Array(buffer.length >> 1);
-          }
+          if (n < buffer.length >> 3) buffer = new Uint8Array(buffer.length >> 1);
         }
       }
       return null;
@@ -103,7 +125,8 @@ export class SocketIo {
       count++;
     }
     if (count <= 1) return queue.shift()!;
-    return concatBytes(queue.splice(0, count));
+    // Dropped once written, so the merged copy can live in the send arena.
+    return concatBytes(queue.splice(0, count), SEND_ARENA);
   }
 
   async #flush(): Promise<void> {

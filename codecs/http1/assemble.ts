@@ -1,6 +1,8 @@
 /** Serialization of HTTP/1 heads and chunked framing. Heads are built as one latin1 string and
- * encoded once; header fields are written exactly as given (order, case, duplicates). */
+ * encoded once; header fields are written exactly as given (order, case, duplicates). Heads
+ * are views into `SEND_ARENA`: write them and let them go (copy one to keep it). */
 
+import { SEND_ARENA } from "../byte_arena.ts";
 import { latin1Encode } from "../bytes.ts";
 import { EMPTY_BYTES, type HeaderFields } from "./types.ts";
 
@@ -11,7 +13,10 @@ export function assembleRequestHead(
   httpVersion: string,
   headers: HeaderFields,
 ): Uint8Array {
-  return latin1Encode(method + " " + target + " " + httpVersion + "\r\n" + headerLines(headers));
+  return latin1Encode(
+    method + " " + target + " " + httpVersion + "\r\n" + headerLines(headers),
+    SEND_ARENA,
+  );
 }
 
 /** `version SP status SP reason CRLF`, header lines, CRLF. */
@@ -23,6 +28,7 @@ export function assembleResponseHead(
 ): Uint8Array {
   return latin1Encode(
     httpVersion + " " + statusCode + " " + reason + "\r\n" + headerLines(headers),
+    SEND_ARENA,
   );
 }
 
