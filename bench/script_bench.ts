@@ -6,6 +6,8 @@
  * - mitmdeno without a script,
  * - mitmdeno with a sandboxed script that sets one request and one response header,
  * - the same script in process (`--inprocess`),
+ * - in process, a script whose hooks answer one event-loop turn later (`setImmediate`): a
+ *   lower bound for any sandbox in another process, whose answers always come in a later turn,
  * - mitmdump without and with the equivalent Python script.
  * Targets (issue 5): the sandboxed script costs at most 30 % of no-script throughput, and
  * mitmdeno with the script stays at least 5x mitmdump with its script.
@@ -50,6 +52,20 @@ const HEADER_SCRIPT_TS = `export default {
 };
 `;
 
+/** The header script, but each hook answers in a later turn of the event loop. */
+const LATER_TURN_SCRIPT_TS = `import { setImmediate } from "node:timers";
+export default {
+  async request(flow) {
+    await new Promise((resolve) => setImmediate(resolve));
+    flow.request.headers.set("x-bench", "1");
+  },
+  async response(flow) {
+    await new Promise((resolve) => setImmediate(resolve));
+    flow.response.headers.set("x-bench", "1");
+  },
+};
+`;
+
 const HEADER_SCRIPT_PY = `def request(flow):
     flow.request.headers["x-bench"] = "1"
 
@@ -77,6 +93,8 @@ async function serve(port: number, script: string | null): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.exit(await master.run());
 }
+
+const LATER_TURN = "inprocess, one turn later";
 
 interface Case {
   name: string;
@@ -174,7 +192,9 @@ async function main(): Promise<void> {
   const dir = await makeTempDir("mitmdeno-script-bench-");
   const tsScript = `${dir}/header.ts`;
   const pyScript = `${dir}/header.py`;
+  const laterScript = `${dir}/later_turn.ts`;
   await Deno.writeTextFile(tsScript, HEADER_SCRIPT_TS);
+  await Deno.writeTextFile(laterScript, LATER_TURN_SCRIPT_TS);
   await Deno.writeTextFile(pyScript, HEADER_SCRIPT_PY);
   const self = new URL(import.meta.url).pathname;
   const deno = (extra: string[]) => (port: number) => ({
@@ -190,6 +210,7 @@ async function main(): Promise<void> {
     { name: "mitmdeno", start: deno([]) },
     { name: "mitmdeno+script", start: deno(["--script", tsScript]) },
     { name: "mitmdeno+script inprocess", start: deno(["--script", `${tsScript} --inprocess`]) },
+    { name: LATER_TURN, start: deno(["--script", `${laterScript} --inprocess`]) },
   ];
   if (await commandExists("mitmdump")) {
     cases.push(
@@ -233,6 +254,13 @@ async function main(): Promise<void> {
   if (sandboxed && dump) {
     console.log(
       `mitmdeno+script / mitmdump+script: ${(sandboxed / dump).toFixed(2)}x (target >= 5x)`,
+    );
+  }
+  const later = rps(LATER_TURN);
+  if (base && later) {
+    console.log(
+      `hooks answered one turn later, in process: ${((1 - later / base) * 100).toFixed(0)} % ` +
+        `(a lower bound for any out-of-process sandbox)`,
     );
   }
 }
