@@ -110,7 +110,7 @@ http {
 `;
 }
 
-/** nginx on a free port in a temp dir; `stop()` kills it and removes the dir. */
+/** nginx on a free port in a temp dir; `stop()` ends it and removes the dir. */
 async function startNginx(): Promise<Nginx> {
   const dir = await Deno.makeTempDir({ prefix: "mitmdeno-export-nginx-" });
   const cleanup = () => Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -127,12 +127,19 @@ async function startNginx(): Promise<Nginx> {
       let exited = false;
       const status = child.status.finally(() => (exited = true));
       const stop = async () => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // Already gone.
-        }
+        // SIGTERM: the master stops its worker too. SIGKILL would orphan the worker, which
+        // keeps listening on the port after the test.
+        const signal = (name: Deno.Signal) => {
+          try {
+            child.kill(name);
+          } catch {
+            // Already gone.
+          }
+        };
+        signal("SIGTERM");
+        const timer = setTimeout(() => signal("SIGKILL"), 5_000);
         await status;
+        clearTimeout(timer);
         await cleanup();
       };
       const deadline = Date.now() + 10_000;
