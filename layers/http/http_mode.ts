@@ -1,4 +1,5 @@
-/** How the HTTP layer finds the server: from the request (regular) or fixed (transparent). */
+/** How the HTTP layer finds the server: from the request (regular) or fixed (transparent,
+ * reverse). */
 import type { Request } from "../../core/flow/http.ts";
 
 export type HttpMode =
@@ -25,4 +26,30 @@ export function validateRequestForm(mode: HttpMode, request: Request): string | 
   }
   if (form === "authority") return "CONNECT is only valid for an explicit HTTP proxy";
   return null;
+}
+
+/**
+ * Points a request at the mode's fixed server (transparent and reverse modes; regular mode
+ * takes it from the request). The Host header and authority stay what the client sent, except
+ * in reverse mode without `keep_host_header`: there Host names the target, as it expects.
+ */
+export function pointAtModeServer(
+  mode: HttpMode,
+  request: Request,
+  clientTls: boolean,
+  keepHostHeader: boolean,
+): void {
+  if (mode.kind === "regular") return;
+  const [host, port] = mode.address;
+  const scheme = (mode.kind === "transparent" ? clientTls : mode.tls) ? "https" : "http";
+  if (mode.kind === "transparent" || keepHostHeader) {
+    request.setAddress(scheme, host, port);
+    return;
+  }
+  request.scheme = scheme;
+  request.host = host;
+  request.port = port;
+  const defaultPort = scheme === "https" ? 443 : 80;
+  const name = host.includes(":") ? `[${host}]` : host;
+  request.headers.set("Host", port === defaultPort ? name : `${name}:${port}`);
 }

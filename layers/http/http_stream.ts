@@ -9,12 +9,9 @@
  *   any state → done on a protocol error or a killed flow
  */
 import { concatBytes } from "../../codecs/bytes.ts";
-import { isWebSocketAccept, negotiatedExtensions } from "../../codecs/websocket/handshake.ts";
-import type { PerMessageDeflateParams } from "../../codecs/websocket/permessage_deflate.ts";
-import { WebSocketData } from "../../core/flow/websocket.ts";
 import { Server } from "../../core/flow/connection.ts";
 import { FlowError, KILLED_MESSAGE } from "../../core/flow/flow.ts";
-import { HttpFlow, type Request, type Response } from "../../core/flow/http.ts";
+import { HttpFlow, type Response } from "../../core/flow/http.ts";
 import { CancelWakeup, CloseConnection, RequestWakeup } from "../commands.ts";
 import { type Event, Wakeup } from "../events.ts";
 import { type CommandGenerator, Layer, log } from "../layer.ts";
@@ -39,7 +36,9 @@ import {
 } from "./http_commands.ts";
 import { makeConnectResponse } from "./error_response.ts";
 import { KILL_STATUS } from "./http1_server.ts";
-import { type HttpMode, validateRequestForm } from "./http_mode.ts";
+import { fixContentLength } from "./content_length.ts";
+import { type HttpMode, pointAtModeServer, validateRequestForm } from "./http_mode.ts";
+import { websocketUpgrade } from "./websocket_upgrade.ts";
 
 type Handler = (event: Event) => CommandGenerator;
 
@@ -92,13 +91,12 @@ export class HttpStream extends Layer {
       yield* this.#protocolError(formError, 400, true);
       return;
     }
-    if (this.mode.kind === "transparent") {
-      const scheme = this.context.client.tls ? "https" : "http";
-      setDestination(request, this.mode.address, scheme, false);
-    } else if (this.mode.kind === "reverse") {
-      const scheme = this.mode.tls ? "https" : "http";
-      setDestination(request, this.mode.address, scheme, !this.context.options.keep_host_header);
-    }
+    pointAtModeServer(
+      this.mode,
+      request,
+      this.context.client.tls,
+      this.context.options.keep_host_header,
+    );
     server.address = [request.host, request.port];
     if (request.method === "CONNECT") {
       yield* this.#handleConnect(flow, server);
@@ -371,30 +369,17 @@ export class HttpStream extends Layer {
     // A reply sent before the whole request was read makes the HTTP/1 connection close
     // (Http1Server knows the request is unfinished), so nothing more to do here for it.
     if (response.status_code === 101 && this.#server !== null) {
-      yield new SwitchToTunnel(this.#server, "upgrade", yield* this.#websocketUpgrade(flow));
+      const upgrade = websocketUpgrade(flow, this.context.options.websocket);
+      if (typeof upgrade === "string") {
+        yield log(`WebSocket passed through undecoded: ${upgrade}`, "info");
+      }
+      yield new SwitchToTunnel(
+        this.#server,
+        "upgrade",
+        typeof upgrade === "string" ? null : upgrade,
+      );
     }
     yield* this.#finish();
-  }
-
-  /** A 101 that accepted a WebSocket handshake we can decode: its settings, else null. */
-  *#websocketUpgrade(
-    flow: HttpFlow,
-  ): CommandGenerator<{ flow: HttpFlow; deflate: PerMessageDeflateParams | null } | null> {
-    const response = flow.response!;
-    const requestHeaders = flow.request.headers.fields;
-    if (
-      !this.context.options.websocket ||
-      !isWebSocketAccept(requestHeaders, response.headers.fields, response.status_code)
-    ) {
-      return null;
-    }
-    const agreed = negotiatedExtensions(response.headers.fields, requestHeaders);
-    if ("error" in agreed) {
-      yield log(`WebSocket passed through undecoded: ${agreed.error}`, "info");
-      return null;
-    }
-    flow.websocket = new WebSocketData();
-    return { flow, deflate: agreed.permessageDeflate };
   }
 
   *#handleConnect(flow: HttpFlow, server: Server): CommandGenerator {
@@ -495,44 +480,5 @@ export class HttpStream extends Layer {
     yield* this.#stopResponseTimer();
     if (this.flow !== null) this.flow.live = false;
     yield new StreamDone(this.streamId);
-  }
-}
-
-/**
- * Points a request at a server. The Host header and authority are what the client sent unless
- * `rewriteHost` (reverse proxy): then Host names the target, as the server expects.
- */
-function setDestination(
-  request: Request,
-  [host, port]: [string, number],
-  scheme: string,
-  rewriteHost: boolean,
-): void {
-  if (!rewriteHost) {
-    request.setAddress(scheme, host, port);
-    return;
-  }
-  request.scheme = scheme;
-  request.host = host;
-  request.port = port;
-  const defaultPort = scheme === "https" ? 443 : 80;
-  const name = host.includes(":") ? `[${host}]` : host;
-  request.headers.set("Host", port === defaultPort ? name : `${name}:${port}`);
-}
-
-/** Keeps Content-Length true to the body we send (addons may have changed it). */
-function fixContentLength(message: Request | Response, isHeadResponse: boolean): void {
-  if (isHeadResponse) return;
-  if ("status_code" in message) {
-    const code = message.status_code;
-    if (code < 200 || code === 204 || code === 304) return;
-  }
-  const headers = message.headers;
-  const te = headers.get("transfer-encoding");
-  if (te !== undefined && /chunked\s*$/i.test(te)) return;
-  const size = message.raw_content?.length ?? 0;
-  const current = headers.get("content-length");
-  if (current !== undefined ? current !== String(size) : size > 0) {
-    headers.set("content-length", String(size));
   }
 }
