@@ -4,7 +4,9 @@
 import type { ByteArena } from "./byte_arena.ts";
 
 const LATIN1 = new TextDecoder("latin1");
-const NO_BYTES = new Uint8Array(0);
+
+/** The one empty byte array: nothing can be written to it, so everybody may share it. */
+export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 
 /** Decodes bytes to a latin1 string (one char per byte). */
 export function latin1Decode(bytes: Uint8Array): string {
@@ -41,13 +43,13 @@ export function latin1Encode(text: string, arena?: ByteArena): Uint8Array {
 }
 
 /**
- * Concatenates byte arrays into one new array (a single part is returned as it is). With an
- * arena the result is a view into one of its chunks (see `byte_arena.ts`).
+ * Concatenates byte arrays into one new array (one part comes back as it is, none as
+ * `EMPTY_BYTES`). With an arena the result is a view into one of its chunks (`byte_arena.ts`).
  */
 export function concatBytes(parts: readonly Uint8Array[], arena?: ByteArena): Uint8Array {
   if (parts.length === 1) return parts[0];
-  // An empty array cannot be written to, so one serves everybody (a new one costs ~0.3 µs).
-  if (parts.length === 0) return NO_BYTES;
+  if (parts.length === 0) return EMPTY_BYTES; // a new empty array costs ~0.3 µs
+
   let size = 0;
   for (const p of parts) size += p.length;
   const out = arena === undefined ? new Uint8Array(size) : arena.alloc(size);

@@ -80,4 +80,4 @@ export interface BodyReader {
   readonly done: boolean;
 }
 
-export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+export { EMPTY_BYTES } from "../bytes.ts";

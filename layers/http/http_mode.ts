@@ -1,6 +1,7 @@
 /** How the HTTP layer finds the server: from the request (regular) or fixed (transparent,
  * reverse). */
 import type { Request } from "../../core/flow/http.ts";
+import { hostport } from "../../core/flow/url.ts";
 
 export type HttpMode =
   | { kind: "regular" }
@@ -49,7 +50,5 @@ export function pointAtModeServer(
   request.scheme = scheme;
   request.host = host;
   request.port = port;
-  const defaultPort = scheme === "https" ? 443 : 80;
-  const name = host.includes(":") ? `[${host}]` : host;
-  request.headers.set("Host", port === defaultPort ? name : `${name}:${port}`);
+  request.headers.set("Host", hostport(scheme, host, port));
 }
